@@ -1,0 +1,145 @@
+# hive: build, test, run, bench, fuzz.
+#
+#   make            all programs into build/bin
+#   make test       the Criterion suite (unit, scripted and end-to-end)
+#   make run        the default graph in the foreground (Ctrl-C stops it)
+#   make bench      benchmarks, one JSON object per line
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each
+#   make asan       the test suite built and run with ASan and UBSan
+#   make deps       install missing Debian packages (idempotent)
+#   make clean
+#
+# Each folder with programs has one or more NAME.mk files that append to PROGRAMS and set
+# <program>_SRCS; tests/unit/test_*.c and tests/fuzz/fuzz_*.c are found by
+# name.
+
+BUILD ?= build
+SAN ?=
+CC ?= gcc
+FUZZ_SECONDS ?= 30
+
+PKGS := libzmq libprotobuf-c jansson libcrypto sqlite3 libusb-1.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-MMD -MP -D_GNU_SOURCE -Iactors/runtime -I$(BUILD)/gen $(PKG_CFLAGS)
+ifneq ($(SAN),)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+LDLIBS += $(PKG_LIBS) -lpthread -lm
+
+GEN := $(BUILD)/gen
+PROTOS := $(wildcard messages/*.proto)
+GEN_C := $(patsubst messages/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+GEN_H := $(GEN_C:.c=.h)
+
+RUNTIME_SRCS := $(wildcard actors/runtime/*.c)
+LIBHIVE := $(BUILD)/lib/libhive.a
+
+PROGRAMS :=
+include $(wildcard */*.mk actors/*/*.mk tests/*/*.mk)
+
+BINS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/test/%,$(TEST_SRCS))
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all test run bench fuzz asan deps clean
+.DEFAULT_GOAL := all
+# Generated sources are kept (make would otherwise delete them as intermediates).
+.SECONDARY:
+
+all: $(BINS)
+
+# ---- generated protobuf-c code ------------------------------------------------
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: messages/%.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=messages --c_out=$(GEN) $<
+
+# Every object may include the generated headers.
+$(BUILD)/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-shadow -c $< -o $@
+
+$(LIBHIVE): $(call obj,$(RUNTIME_SRCS)) $(patsubst $(GEN)/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# One link rule per program, from <program>_SRCS.
+define program_rule
+$(BUILD)/bin/$(1): $(call obj,$($(1)_SRCS)) $(LIBHIVE)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) $$($(1)_LIBS) -o $$@
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+# ---- tests -------------------------------------------------------------------
+# A test may also link the objects of the program it tests: test_<x>_OBJS.
+define test_rule
+$(BUILD)/test/$(1): $(call obj,tests/unit/$(1).c $(TEST_SUPPORT) $($(1)_SRCS)) $(LIBHIVE)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -lcriterion -o $$@
+endef
+$(foreach t,$(patsubst tests/unit/%.c,%,$(TEST_SRCS)),$(eval $(call test_rule,$(t))))
+
+test: deps
+	@$(MAKE) --no-print-directory all-tests
+	@BUILD=$(BUILD) tests/run-tests.sh $(TEST_BINS)
+
+.PHONY: all-tests
+all-tests: $(BINS) $(TEST_BINS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
+
+# ---- run, bench --------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bin/hive-launch
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run-bench.sh $(BUILD)
+
+# ---- fuzz (clang, libFuzzer) --------------------------------------------------
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iactors/runtime -I$(BUILD)/fuzz/gen \
+	$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+
+$(BUILD)/fuzz/gen/%.pb-c.c $(BUILD)/fuzz/gen/%.pb-c.h: messages/%.proto
+	@mkdir -p $(BUILD)/fuzz/gen
+	protoc-c --proto_path=messages --c_out=$(BUILD)/fuzz/gen $<
+
+define fuzz_rule
+$(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $(RUNTIME_SRCS) $($(1)_SRCS) \
+		$(patsubst messages/%.proto,$(BUILD)/fuzz/gen/%.pb-c.c,$(PROTOS))
+	@mkdir -p $$(dir $$@)
+	clang $$(FUZZ_CFLAGS) $$(filter %.c,$$^) $$(PKG_LIBS) -lpthread -lm -o $$@
+endef
+$(foreach f,$(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS)),$(eval $(call fuzz_rule,$(f))))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run-fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# ---- dependencies --------------------------------------------------------------
+deps:
+	@./scripts/deps.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
