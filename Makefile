@@ -24,7 +24,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-	-MMD -MP -D_GNU_SOURCE -Iactors/runtime -I$(BUILD)/gen $(PKG_CFLAGS)
+	-MMD -MP -D_GNU_SOURCE -Iactors/runtime -Itests/support -I$(BUILD)/gen $(PKG_CFLAGS)
 ifneq ($(SAN),)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -131,6 +131,8 @@ bool hive_actor_stopping(const struct hive_actor *a);
 
 /* Installs SIGINT/SIGTERM handlers that stop every loop of this process. */
 void hive_signals_install(void);
+/* True once SIGINT or SIGTERM arrived (after hive_signals_install). */
+bool hive_signal_received(void);
 
 /* ---- utilities ------------------------------------------------------------ */
 

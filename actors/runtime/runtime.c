@@ -98,6 +98,11 @@ void hive_signals_install(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+bool hive_signal_received(void)
+{
+	return hive_signalled != 0;
+}
+
 void hive_log(const struct hive_actor *a, enum hive_log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
@@ -702,6 +707,20 @@ void hive_actor_destroy(struct hive_actor **self_p)
 	struct hive_actor *a = *self_p;
 	if (!a)
 		return;
+	if (a->sock && a->incarnation) {
+		/* Tell the broker at once; what we did not consume goes to the next
+		 * incarnation of the name. */
+		if (a->received != a->acked)
+			send_ack(a);
+		Hive__ActorExited x = HIVE__ACTOR_EXITED__INIT;
+		x.name = a->name;
+		x.pid = (uint32_t)getpid();
+		x.how = "clean exit";
+		Hive__Envelope env = HIVE__ENVELOPE__INIT;
+		env.body_case = HIVE__ENVELOPE__BODY_ACTOR_EXITED;
+		env.actor_exited = &x;
+		hive_send(a, "broker", &env);
+	}
 	if (a->sock)
 		zmq_close(a->sock);
 	if (a->zctx)
