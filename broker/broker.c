@@ -275,6 +275,10 @@ static void route(struct broker *b, struct actor *from, const char *dest, size_t
 		refuse(b, from, peek_seq(env), dname, "the broker knows too many names");
 		return;
 	}
+	if (to->ephemeral && !to->up) {
+		refuse(b, from, peek_seq(env), to->name, "it was a tool's connection and has gone");
+		return;
+	}
 	if (b->nsubs)
 		tap_publish(b, from->name, to->name, env);
 
@@ -504,6 +508,23 @@ void broker_close(struct broker *b)
 	b->lock_fd = -1;
 }
 
+/* Forgets the tools that have gone. Done between messages, never while a
+ * handler holds pointers into the table. */
+static void forget_gone_tools(struct broker *b)
+{
+	for (size_t i = 0; i < b->nactors;) {
+		struct actor *a = &b->actors[i];
+		if (!a->ephemeral || a->up) {
+			i++;
+			continue;
+		}
+		mqueue_fini(&a->queue);
+		mqueue_fini(&a->inflight);
+		free(a->snapshot);
+		b->actors[i] = b->actors[--b->nactors];
+	}
+}
+
 static bool any_blocked(const struct broker *b)
 {
 	for (size_t i = 0; i < b->nactors; i++)
@@ -542,6 +563,7 @@ int broker_run(struct broker *b)
 			for (size_t i = 0; i < b->nactors; i++)
 				if (b->actors[i].blocked)
 					broker_flush(b, &b->actors[i]);
+		forget_gone_tools(b);
 		if (hive_now_ns() >= next_liveness) {
 			check_liveness(b);
 			next_liveness = hive_now_ns() + LIVENESS_PERIOD_NS;

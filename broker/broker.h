@@ -41,6 +41,7 @@ struct actor {
 	bool reliable;
 	bool registered_once;
 	bool watcher;
+	bool ephemeral;          /* a tool: forgotten when it goes */
 	bool blocked;            /* the last send hit the pipe's limit */
 	uint32_t incarnation;
 	uint32_t restarts;

@@ -64,7 +64,7 @@ static void refuse_hello(struct broker *b, const uint8_t *rid, size_t rid_len,
  * replacement. What the previous incarnation never acknowledged goes back in
  * front of the queue. */
 static void bind_actor(struct broker *b, struct actor *a, const uint8_t *rid, size_t rid_len,
-		       pid_t pid, bool reliable, const char *program)
+		       pid_t pid, bool reliable, bool ephemeral, const char *program)
 {
 	bool restarted = a->registered_once;
 	if (a->inflight.len)
@@ -78,6 +78,7 @@ static void bind_actor(struct broker *b, struct actor *a, const uint8_t *rid, si
 	a->ready = false;
 	a->blocked = false;
 	a->reliable = reliable;
+	a->ephemeral = ephemeral;
 	a->delivered = 0;
 	a->acked = 0;
 	a->incarnation++;
@@ -136,7 +137,7 @@ static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, s
 			  (int)a->pid, h->pid);
 		broker_mark_down(b, a, "replaced");
 	}
-	bind_actor(b, a, rid, rid_len, (pid_t)h->pid, h->reliable, h->program);
+	bind_actor(b, a, rid, rid_len, (pid_t)h->pid, h->reliable, h->ephemeral, h->program);
 }
 
 struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len)
@@ -172,7 +173,7 @@ struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len)
 	}
 	hive_logf("broker", HIVE_LOG_INFO, "%s (pid %d) sent without registering; registering "
 		  "it from its routing id", name, (int)pid);
-	bind_actor(b, a, rid, rid_len, pid, true, NULL);
+	bind_actor(b, a, rid, rid_len, pid, true, false, NULL);
 	/* Its count of consumed messages belongs to the old broker: start afresh. */
 	return a;
 }

@@ -46,12 +46,14 @@ struct hive_actor_config {
 	const char *endpoint; /* NULL: ipc://RUN_DIR/broker */
 	bool replace;         /* take the name from a live holder */
 	size_t frame_max;     /* 0: HIVE_FRAME_MAX_DEFAULT */
+	bool ephemeral;       /* a tool: forgotten when it goes, nothing queued */
+	int register_timeout_ms; /* 0: HIVE_REGISTER_TIMEOUT_MS */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
 
 /* Creates an actor and registers it with the broker, waiting up to
- * HIVE_REGISTER_TIMEOUT_MS for the Welcome. Returns 0, -ETIMEDOUT when no
+ * register_timeout_ms for the Welcome. Returns 0, -ETIMEDOUT when no
  * broker answered, -EEXIST when the name is held by a live actor (and
  * replace was not asked), -EINVAL for a bad name, or another -errno. The
  * error has been logged in words. */

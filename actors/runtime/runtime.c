@@ -571,12 +571,13 @@ bool hive_actor_stopping(const struct hive_actor *a)
 
 /* ---- registration ---------------------------------------------------------------- */
 
-static int say_hello(struct hive_actor *a, bool replace)
+static int say_hello(struct hive_actor *a, const struct hive_actor_config *cfg)
 {
 	Hive__Hello h = HIVE__HELLO__INIT;
 	h.name = a->name;
 	h.pid = (uint32_t)getpid();
-	h.replace = replace;
+	h.replace = cfg->replace;
+	h.ephemeral = cfg->ephemeral;
 	h.reliable = true;
 	char prog[256] = "";
 	ssize_t n = readlink("/proc/self/exe", prog, sizeof prog - 1);
@@ -683,13 +684,15 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 	arena_init(&a->arena);
 	int rc = a->txbuf ? actor_connect(a, cfg) : -ENOMEM;
 	if (rc == 0)
-		rc = say_hello(a, cfg->replace);
+		rc = say_hello(a, cfg);
 	if (rc == 0) {
-		rc = await_welcome(a, HIVE_REGISTER_TIMEOUT_MS);
+		int timeout = cfg->register_timeout_ms ? cfg->register_timeout_ms
+						       : HIVE_REGISTER_TIMEOUT_MS;
+		rc = await_welcome(a, timeout);
 		if (rc == -ETIMEDOUT)
 			hive_log(a, HIVE_LOG_ERROR, "no broker answered at %s within %d ms; is the "
 				 "graph running (hive-launch) and is --run-dir right?", a->endpoint,
-				 HIVE_REGISTER_TIMEOUT_MS);
+				 timeout);
 	}
 	if (rc < 0) {
 		int linger = 0;

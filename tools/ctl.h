@@ -1,0 +1,53 @@
+/* hive-ctl: the command line a person and a script use to drive a graph.
+ * Each layer adds its commands in its own ctl_<layer>.c and lists them in
+ * the table in ctl_main.c. */
+#ifndef HIVE_CTL_H
+#define HIVE_CTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "hive.h"
+
+struct ctl {
+	char run_dir[4096];
+	bool json;
+	struct hive_actor *actor; /* connected on first use */
+	uint64_t next_request_id;
+};
+
+struct ctl_command {
+	const char *name;
+	const char *usage;
+	const char *help;
+	/* argv[0] is the command name. Returns 0 on success; on failure a
+	 * message saying what went wrong has been printed to stderr. */
+	int (*run)(struct ctl *c, int argc, char **argv);
+};
+
+extern const struct ctl_command ctl_commands[];
+
+/* Connects to the broker as an ephemeral actor, waiting up to timeout_ms
+ * (0: the runtime's default). Returns 0 or -errno (reported). */
+int ctl_connect(struct ctl *c, int timeout_ms);
+
+/* Sends a StatusRequest and waits for the Status; the caller frees it with
+ * hive__status__free_unpacked. NULL on timeout (reported). */
+Hive__Status *ctl_status(struct ctl *c, int timeout_ms);
+
+/* Prints a JSON value as one line on stdout and releases it. */
+void ctl_print_json(json_t *v);
+
+/* Reports a failure of a command in words on stderr (and as a JSON object
+ * on stdout with --json). Returns -1. */
+int ctl_fail(struct ctl *c, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Commands of the broker and the graph (ctl_graph.c). */
+int ctl_cmd_status(struct ctl *c, int argc, char **argv);
+int ctl_cmd_wait_ready(struct ctl *c, int argc, char **argv);
+int ctl_cmd_ping(struct ctl *c, int argc, char **argv);
+
+#endif
