@@ -82,9 +82,16 @@ void broker_mark_down(struct broker *b, struct actor *a, const char *why)
 	a->up = false;
 	a->ready = false;
 	a->blocked = false;
-	hive_logf("broker", HIVE_LOG_INFO, "%s (pid %d) is down: %s; %zu in flight will be "
-		  "delivered again to its next incarnation", a->name, (int)a->pid, why,
-		  a->inflight.len);
+	if (a->ephemeral)
+		hive_logf("broker", HIVE_LOG_DEBUG, "%s (pid %d) has gone: %s", a->name,
+			  (int)a->pid, why);
+	else if (a->inflight.len)
+		hive_logf("broker", HIVE_LOG_INFO, "%s (pid %d) is down: %s; %zu in flight will be "
+			  "delivered again to its next incarnation", a->name, (int)a->pid, why,
+			  a->inflight.len);
+	else
+		hive_logf("broker", HIVE_LOG_INFO, "%s (pid %d) is down: %s", a->name, (int)a->pid,
+			  why);
 	broker_notice(b, HIVE__NOTICE__KIND__DOWN, a, why);
 }
 

@@ -86,7 +86,8 @@ static void bind_actor(struct broker *b, struct actor *a, const uint8_t *rid, si
 		a->restarts++;
 	a->registered_once = true;
 	snprintf(a->program, sizeof a->program, "%s", program ? program : "");
-	hive_logf("broker", HIVE_LOG_INFO, "%s registered (pid %d, incarnation %u, %zu waiting)",
+	hive_logf("broker", ephemeral ? HIVE_LOG_DEBUG : HIVE_LOG_INFO,
+		  "%s registered (pid %d, incarnation %u, %zu waiting)",
 		  a->name, (int)pid, a->incarnation, a->queue.len);
 	welcome(b, a, restarted);
 	broker_notice(b, HIVE__NOTICE__KIND__REGISTERED, a, restarted ? "restarted" : "");

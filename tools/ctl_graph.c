@@ -64,11 +64,14 @@ Hive__Status *ctl_status(struct ctl *c, int timeout_ms)
 	return r.status;
 }
 
-static json_t *status_json(const Hive__Status *st)
+/* Both forms leave out the asking tool's own connection. */
+static json_t *status_json(const Hive__Status *st, const char *self)
 {
 	json_t *actors = json_array();
 	for (size_t i = 0; i < st->n_actors; i++) {
 		const Hive__ActorStatus *s = st->actors[i];
+		if (strcmp(s->name, self) == 0)
+			continue;
 		json_array_append_new(actors, json_pack(
 			"{s:s, s:i, s:b, s:b, s:i, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:s}",
 			"name", s->name, "pid", (int)s->pid, "up", s->up, "ready", s->ready,
@@ -118,7 +121,7 @@ int ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		return ctl_fail(c, "status", "the broker did not answer within %d ms",
 				CTL_TIMEOUT_MS);
 	if (c->json)
-		ctl_print_json(status_json(st));
+		ctl_print_json(status_json(st, hive_actor_name(c->actor)));
 	else
 		status_print(st, hive_actor_name(c->actor));
 	hive__status__free_unpacked(st, NULL);

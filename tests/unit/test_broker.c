@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -457,4 +458,24 @@ Test(broker_bounds, queue_bound_drops_and_reports)
 		cr_assert_eq(ib.ids[i], i + 1);
 	hive_actor_destroy(&a);
 	hive_actor_destroy(&b);
+}
+
+/* SIGTERM: exit 0 (under ASan, also no leak), sockets removed. */
+Test(broker, stops_cleanly_on_sigterm)
+{
+	struct hive_actor *a = th_actor(dir, "alpha");
+	cr_assert_not_null(a);
+	for (uint64_t i = 1; i <= 20; i++)
+		cr_assert_eq(send_ping(a, "nobody-yet", i, 100), 0);
+	cr_assert_eq(hive_snapshot_save(a, "state", 5), 0);
+	Hive__Status *st = th_status(a, TH_DEADLINE_MS);
+	cr_assert_not_null(st);
+	hive__status__free_unpacked(st, NULL);
+	hive_actor_destroy(&a);
+	cr_assert_eq(kill(broker, SIGTERM), 0);
+	int status = th_wait_exit(broker, TH_DEADLINE_MS);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	char path[600];
+	snprintf(path, sizeof path, "%s/broker", dir);
+	cr_assert_neq(access(path, F_OK), 0, "the socket file is left behind");
 }
