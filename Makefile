@@ -24,7 +24,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-	-MMD -MP -D_GNU_SOURCE -Iactors/runtime -Itests/support -I$(BUILD)/gen $(PKG_CFLAGS)
+	-MMD -MP -D_GNU_SOURCE -Iactors/runtime -Itests/support -Ibroker -I$(BUILD)/gen $(PKG_CFLAGS)
 ifneq ($(SAN),)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -116,7 +116,7 @@ bench: deps
 	@tests/bench/run-bench.sh $(BUILD)
 
 # ---- fuzz (clang, libFuzzer) --------------------------------------------------
-FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iactors/runtime -I$(BUILD)/fuzz/gen \
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iactors/runtime -Ibroker -I$(BUILD)/fuzz/gen \
 	$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 
 $(BUILD)/fuzz/gen/%.pb-c.c $(BUILD)/fuzz/gen/%.pb-c.h: messages/%.proto

@@ -631,10 +631,10 @@ int main(int argc, char **argv)
 	else if (rc < 0 && rc != -ENOENT && rc != -ECONNREFUSED)
 		hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "tracing stopped: %s", strerror(-rc));
 	hive_logf(TRACE_LOG, rc == 0 ? HIVE_LOG_INFO : HIVE_LOG_DEBUG,
-		  "%llu %s written, %llu malformed tap messages skipped",
+		  "%llu %s written, %llu not for this format and %llu malformed skipped",
 		  (unsigned long long)t->written,
 		  t->o.format == FORMAT_BTSNOOP ? "records" : "messages",
-		  (unsigned long long)t->malformed);
+		  (unsigned long long)t->skipped, (unsigned long long)t->malformed);
 	tracer_fini(t);
 	free(t);
 	return rc == 0 ? 0 : 1;
