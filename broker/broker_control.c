@@ -116,7 +116,10 @@ static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, s
 		return;
 	}
 	bool same_conn = a->up && a->rid_len == rid_len && memcmp(a->rid, rid, rid_len) == 0;
-	if (a->up && !same_conn && pid_alive(a->pid)) {
+	/* The same process registering again has abandoned its old connection
+	 * (its goodbye may still be on the way): that is a restart. */
+	bool same_process = a->pid == (pid_t)h->pid;
+	if (a->up && !same_conn && !same_process && pid_alive(a->pid)) {
 		if (!h->replace) {
 			snprintf(error, sizeof error, "the name '%s' is held by pid %d; stop it "
 				 "first, or register with --replace to take it over", a->name,
@@ -256,6 +259,9 @@ void broker_control(struct broker *b, struct actor *from, const uint8_t *rid, si
 		on_status_request(b, rid, rid_len);
 		goto out;
 	}
+	/* The goodbye of a connection that is no longer the name's: nothing to do. */
+	if (!from && env->body_case == HIVE__ENVELOPE__BODY_ACTOR_EXITED)
+		goto out;
 	if (!from)
 		from = broker_adopt(b, rid, rid_len);
 	if (!from)

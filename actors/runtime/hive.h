@@ -6,7 +6,7 @@
  * how the message travels is the runtime's business.
  *
  *     struct hive_actor *a;
- *     if (hive_actor_from_args(&a, argc, argv, "gatt") < 0) return 1;
+ *     if (hive_actor_from_args(&a, argc, argv, "gatt", NULL) < 0) return 1;
  *     hive_on(a, HIVE__ENVELOPE__BODY_PDU, on_pdu, self);
  *     hive_actor_ready(a);
  *     return hive_run(a) < 0;
@@ -54,7 +54,7 @@ struct hive_actor_config {
 
 /* Creates an actor and registers it with the broker, waiting up to
  * register_timeout_ms for the Welcome. Returns 0, -ETIMEDOUT when no
- * broker answered, -EEXIST when the name is held by a live actor (and
+ * broker answered, -ECANCELED when SIGINT/SIGTERM came first, -EEXIST when the name is held by a live actor (and
  * replace was not asked), -EINVAL for a bad name, or another -errno. The
  * error has been logged in words. */
 int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg);

@@ -51,6 +51,10 @@ struct hive_actor {
 	char endpoint[4200];
 	void *zctx;
 	void *sock;
+	void *monitor;      /* connection events of sock */
+	bool broker_lost;   /* disconnected since the last Welcome */
+	bool ready_sent;
+	struct hive_actor_config cfg; /* for registering again */
 	size_t frame_max;
 	uint8_t *txbuf;
 	struct arena arena;
@@ -230,6 +234,7 @@ int hive_snapshot_save(struct hive_actor *a, const void *data, size_t len)
 
 int hive_actor_ready(struct hive_actor *a)
 {
+	a->ready_sent = true;
 	Hive__Ready r = HIVE__READY__INIT;
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_READY;
@@ -292,6 +297,8 @@ static void dispatch(struct hive_actor *a, const char *source, const Hive__Envel
 		take_welcome(a, env->welcome);
 		hive_log(a, HIVE_LOG_WARN, "broker registered us again (incarnation %u)",
 			 a->incarnation);
+		if (a->ready_sent)
+			hive_actor_ready(a);
 	} else if (env->body_case == HIVE__ENVELOPE__BODY_STOP &&
 		   (from_broker || strcmp(source, "launcher") == 0)) {
 		hive_log(a, HIVE_LOG_INFO, "stop asked by %s: %s", source,
@@ -478,6 +485,36 @@ int hive_fd_unwatch(struct hive_actor *a, int fd)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
+static int say_hello(struct hive_actor *a, const struct hive_actor_config *cfg);
+
+/* A broker that went away and came back (restarted, or a connection that
+ * broke) does not know us: register again, and say ready again. */
+static void on_monitor_event(struct hive_actor *a)
+{
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	while (zmq_msg_recv(&m, a->monitor, ZMQ_DONTWAIT) >= 0) {
+		bool first = zmq_msg_more(&m) && zmq_msg_size(&m) >= 2;
+		uint16_t event = 0;
+		if (first)
+			memcpy(&event, zmq_msg_data(&m), sizeof event);
+		/* Skip the address frame. */
+		while (zmq_msg_more(&m) && zmq_msg_recv(&m, a->monitor, 0) >= 0)
+			;
+		if (event == ZMQ_EVENT_DISCONNECTED && !a->broker_lost) {
+			a->broker_lost = true;
+			hive_log(a, HIVE_LOG_WARN, "lost the broker at %s; reconnecting", a->endpoint);
+		} else if (event == ZMQ_EVENT_CONNECTED && a->broker_lost) {
+			a->broker_lost = false;
+			hive_log(a, HIVE_LOG_INFO, "broker back at %s; registering again", a->endpoint);
+			struct hive_actor_config again = a->cfg;
+			again.replace = false;
+			say_hello(a, &again);
+		}
+	}
+	zmq_msg_close(&m);
+}
+
 static int drain_socket(struct hive_actor *a)
 {
 	char source[HIVE_NAME_MAX + 2];
@@ -501,7 +538,7 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 		a->stop = true;
 		return -ECANCELED;
 	}
-	size_t n = 1 + a->nfds;
+	size_t n = 2 + a->nfds;
 	if (n > a->capitems) {
 		zmq_pollitem_t *it = realloc(a->items, n * sizeof *it);
 		if (!it)
@@ -510,8 +547,9 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 		a->capitems = n;
 	}
 	a->items[0] = (zmq_pollitem_t){ .socket = a->sock, .events = ZMQ_POLLIN };
+	a->items[1] = (zmq_pollitem_t){ .socket = a->monitor, .events = ZMQ_POLLIN };
 	for (size_t i = 0; i < a->nfds; i++)
-		a->items[1 + i] = (zmq_pollitem_t){ .fd = a->fds[i].fd, .events = a->fds[i].events };
+		a->items[2 + i] = (zmq_pollitem_t){ .fd = a->fds[i].fd, .events = a->fds[i].events };
 
 	int rc = zmq_poll(a->items, (int)n, next_timeout_ms(a, timeout_ms));
 	if (rc < 0) {
@@ -520,6 +558,8 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 		return -zmq_errno();
 	}
 	int did = 0;
+	if (a->items[1].revents & ZMQ_POLLIN)
+		on_monitor_event(a);
 	if (a->items[0].revents & ZMQ_POLLIN) {
 		int r = drain_socket(a);
 		if (r < 0 && r != -EAGAIN)
@@ -527,7 +567,7 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 		did |= r > 0;
 	}
 	/* Callbacks may watch or unwatch fds: match revents by fd, not index. */
-	for (size_t i = 1; i < n && !a->stop; i++) {
+	for (size_t i = 2; i < n && !a->stop; i++) {
 		short rev = a->items[i].revents;
 		if (!rev)
 			continue;
@@ -597,7 +637,9 @@ static int await_welcome(struct hive_actor *a, int timeout_ms)
 	char source[HIVE_NAME_MAX + 2];
 	for (;;) {
 		uint64_t now = hive_now_ns();
-		if (now >= deadline || hive_signalled)
+		if (hive_signalled)
+			return -ECANCELED;
+		if (now >= deadline)
 			return -ETIMEDOUT;
 		zmq_pollitem_t it = { .socket = a->sock, .events = ZMQ_POLLIN };
 		int rc = zmq_poll(&it, 1, (long)((deadline - now) / 1000000ull) + 1);
@@ -658,6 +700,14 @@ static int actor_connect(struct hive_actor *a, const struct hive_actor_config *c
 	zmq_setsockopt(a->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(a->sock, ZMQ_LINGER, &linger, sizeof linger);
 	zmq_setsockopt(a->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+	char mon[64];
+	snprintf(mon, sizeof mon, "inproc://hive-monitor-%p", (void *)a);
+	if (zmq_socket_monitor(a->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) < 0)
+		return -zmq_errno();
+	a->monitor = zmq_socket(a->zctx, ZMQ_PAIR);
+	if (!a->monitor || zmq_setsockopt(a->monitor, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+	    zmq_connect(a->monitor, mon) < 0)
+		return -zmq_errno();
 	if (zmq_connect(a->sock, a->endpoint) < 0) {
 		int err = zmq_errno();
 		hive_log(a, HIVE_LOG_ERROR, "cannot connect to the broker at %s: %s", a->endpoint,
@@ -679,6 +729,10 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 	if (!a)
 		return -ENOMEM;
 	snprintf(a->name, sizeof a->name, "%s", cfg->name);
+	a->cfg = *cfg;
+	a->cfg.name = a->name;
+	a->cfg.run_dir = NULL;
+	a->cfg.endpoint = NULL;
 	a->frame_max = cfg->frame_max ? cfg->frame_max : HIVE_FRAME_MAX_DEFAULT;
 	a->txbuf = malloc(a->frame_max);
 	arena_init(&a->arena);
@@ -705,6 +759,50 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 	return 0;
 }
 
+/* Waits until the broker has processed everything this connection sent:
+ * a Status request answered after our goodbye proves it, since the broker
+ * handles one connection's messages in order. Without this, a process that
+ * registers the name again at once could overtake its own goodbye. What
+ * arrives meanwhile is not consumed: it goes to the next incarnation. */
+static void await_goodbye(struct hive_actor *a)
+{
+	Hive__StatusRequest req = HIVE__STATUS_REQUEST__INIT;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_STATUS_REQUEST;
+	env.status_request = &req;
+	if (hive_send(a, "broker", &env) < 0)
+		return;
+	uint64_t deadline = hive_now_ns() + 1000ull * 1000000ull;
+	zmq_msg_t src, body;
+	zmq_msg_init(&src);
+	zmq_msg_init(&body);
+	for (;;) {
+		uint64_t now = hive_now_ns();
+		if (now >= deadline)
+			break;
+		zmq_pollitem_t it = { .socket = a->sock, .events = ZMQ_POLLIN };
+		if (zmq_poll(&it, 1, (long)((deadline - now) / 1000000ull) + 1) <= 0)
+			continue;
+		if (zmq_msg_recv(&src, a->sock, ZMQ_DONTWAIT) < 0)
+			continue;
+		bool from_broker = zmq_msg_size(&src) == 6 && memcmp(zmq_msg_data(&src), "broker", 6) == 0;
+		bool is_status = false;
+		while (zmq_msg_more(&src) && zmq_msg_recv(&body, a->sock, 0) >= 0) {
+			Hive__Envelope *e = hive__envelope__unpack(&a->arena.allocator,
+								   zmq_msg_size(&body),
+								   zmq_msg_data(&body));
+			is_status |= e && e->body_case == HIVE__ENVELOPE__BODY_STATUS;
+			arena_reset(&a->arena);
+			if (!zmq_msg_more(&body))
+				break;
+		}
+		if (from_broker && is_status)
+			break;
+	}
+	zmq_msg_close(&src);
+	zmq_msg_close(&body);
+}
+
 void hive_actor_destroy(struct hive_actor **self_p)
 {
 	struct hive_actor *a = *self_p;
@@ -722,10 +820,15 @@ void hive_actor_destroy(struct hive_actor **self_p)
 		Hive__Envelope env = HIVE__ENVELOPE__INIT;
 		env.body_case = HIVE__ENVELOPE__BODY_ACTOR_EXITED;
 		env.actor_exited = &x;
-		hive_send(a, "broker", &env);
+		if (hive_send(a, "broker", &env) == 0)
+			await_goodbye(a);
 	}
-	if (a->sock)
+	if (a->monitor)
+		zmq_close(a->monitor);
+	if (a->sock) {
+		zmq_socket_monitor(a->sock, NULL, 0);
 		zmq_close(a->sock);
+	}
 	if (a->zctx)
 		zmq_ctx_term(a->zctx);
 	arena_fini(&a->arena);
