@@ -487,3 +487,28 @@ Test(broker, stops_cleanly_on_sigterm)
 	snprintf(path, sizeof path, "%s/broker", dir);
 	cr_assert_neq(access(path, F_OK), 0, "the socket file is left behind");
 }
+
+/* A broker that restarts under running actors gets them back: an idle actor
+ * registers again and says ready again, without sending anything first. */
+Test(broker, actors_come_back_to_a_restarted_broker)
+{
+	struct hive_actor *w = th_actor(dir, "watcher");
+	cr_assert_not_null(w);
+	pid_t echo = start_echo(w, "idle");
+	hive_actor_destroy(&w);
+	th_kill(broker, SIGKILL);
+	broker = th_start_broker(dir, NULL);
+	cr_assert_gt(broker, 0);
+	w = th_actor(dir, "watcher");
+	cr_assert_not_null(w);
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	bool back = false;
+	while (!back && hive_now_ns() < deadline) {
+		Hive__Status *st = th_status(w, TH_DEADLINE_MS);
+		const Hive__ActorStatus *v = th_status_find(st, "idle");
+		back = v && v->up && v->ready && v->pid == (uint32_t)echo;
+		hive__status__free_unpacked(st, NULL);
+	}
+	cr_assert(back, "the idle actor did not register with the new broker");
+	hive_actor_destroy(&w);
+}
