@@ -23,10 +23,9 @@ static int parse_size(const char *opt, const char *v, size_t *out)
 {
 	char *end;
 	errno = 0;
-	unsigned long long n = strtoull(v ? v : "", &end, 0);
-	if (!v || errno || end == v || *end || n == 0 || *v == '-') {
-		fprintf(stderr, "hive-broker: %s needs a positive number, got '%s'\n", opt,
-			v ? v : "");
+	unsigned long long n = strtoull(v, &end, 0);
+	if (errno || end == v || *end || n == 0 || *v == '-') {
+		fprintf(stderr, "hive-broker: %s needs a positive number, got '%s'\n", opt, v);
 		return -EINVAL;
 	}
 	*out = (size_t)n;
@@ -43,30 +42,31 @@ int main(int argc, char **argv)
 		.frame_max = HIVE_FRAME_MAX_DEFAULT,
 	};
 	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool missing = false;
+		const char *v;
 		int rc = 0;
-		if (strcmp(o, "--run-dir") == 0 && v)
-			cfg.run_dir = argv[++i];
-		else if (strcmp(o, "--queue-messages") == 0)
-			rc = parse_size(o, v, &cfg.queue_max_msgs), i++;
-		else if (strcmp(o, "--queue-bytes") == 0)
-			rc = parse_size(o, v, &cfg.queue_max_bytes), i++;
-		else if (strcmp(o, "--max-frame") == 0)
-			rc = parse_size(o, v, &cfg.frame_max), i++;
-		else if (strcmp(o, "--log-level") == 0 && v) {
+		if ((v = hive_opt_value(argc, argv, &i, "--run-dir", &missing)))
+			cfg.run_dir = v;
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--queue-messages", &missing)))
+			rc = parse_size("--queue-messages", v, &cfg.queue_max_msgs);
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--queue-bytes", &missing)))
+			rc = parse_size("--queue-bytes", v, &cfg.queue_max_bytes);
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--max-frame", &missing)))
+			rc = parse_size("--max-frame", v, &cfg.frame_max);
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--log-level", &missing))) {
 			enum hive_log_level lvl;
-			if (hive_log_level_parse(argv[++i], &lvl) < 0) {
+			if (hive_log_level_parse(v, &lvl) < 0) {
 				fprintf(stderr, "hive-broker: --log-level %s: use error, warn, info, "
-						"debug or trace\n", argv[i]);
+						"debug or trace\n", v);
 				return 2;
 			}
 			hive_log_set_threshold(lvl);
-		} else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+		} else if (!missing && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "hive-broker: unknown option or missing value: %s\n", o);
+			fprintf(stderr, "hive-broker: %s: %s\n", argv[i],
+				missing ? "needs a value" : "unknown option");
 			usage(stderr);
 			return 2;
 		}

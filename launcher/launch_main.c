@@ -49,24 +49,17 @@ static void usage(FILE *f)
 		"the graph did not start; 2 an actor restarted too often.\n", DEFAULT_GRAPH);
 }
 
-/* Matches "--opt VALUE" and "--opt=VALUE"; advances *i past what it used. */
+/* hive_opt_value, reporting a missing value. */
 static const char *opt_value(int argc, char **argv, int *i, const char *opt, int *rc)
 {
-	size_t n = strlen(opt);
-	const char *arg = argv[*i];
-	if (strncmp(arg, opt, n) != 0)
-		return NULL;
-	if (arg[n] == '=')
-		return arg + n + 1;
-	if (arg[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
+	bool missing = false;
+	const char *v = hive_opt_value(argc, argv, i, opt, &missing);
+	if (missing) {
 		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "%s needs a value; see hive-launch --help",
 			  opt);
 		*rc = -EINVAL;
-		return NULL;
 	}
-	return argv[++*i];
+	return v;
 }
 
 static int parse_count(const char *opt, const char *v, long min, long max, long *out)

@@ -68,6 +68,11 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 int hive_actor_from_args(struct hive_actor **out, int argc, char **argv,
 			 const char *default_name, int *argc_rest);
 
+/* Matches argv[*i] against "--opt VALUE" or "--opt=VALUE": returns the value
+ * and advances *i past what it used; NULL when argv[*i] is not this option,
+ * or when its value is missing, which sets *missing. */
+const char *hive_opt_value(int argc, char **argv, int *i, const char *opt, bool *missing);
+
 /* Idempotent; nulls the caller's pointer. Says goodbye to nothing: a clean
  * exit looks to the broker like any other, and the launcher reports it. */
 void hive_actor_destroy(struct hive_actor **self_p);

@@ -1,8 +1,7 @@
-/* The actor runtime: broker connection, registration, send, the poll loop
- * with timers and extra file descriptors, acknowledgements. */
+/* The actor runtime: broker connection, registration, send, receive and
+ * dispatch, acknowledgements, the goodbye. */
 #include <assert.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,79 +10,10 @@
 
 #include <zmq.h>
 
-#include "arena.h"
-#include "hive.h"
-
-#define HANDLER_SLOTS 128  /* body case numbers are below this */
-#define RECV_BATCH 256     /* messages per loop turn before fds and timers */
-#define ACTOR_HWM 100000
+#include "runtime_internal.h"
 
 /* The only process-wide state: set by SIGINT/SIGTERM, read by every loop. */
 static volatile sig_atomic_t hive_signalled;
-
-struct timer {
-	int id;
-	uint64_t due_ns;
-	uint64_t period_ns;
-	hive_timer_fn fn;
-	void *arg;
-};
-
-struct fd_watch {
-	int fd;
-	short events;
-	hive_fd_fn fn;
-	void *arg;
-};
-
-struct handler {
-	hive_msg_fn fn;
-	void *arg;
-};
-
-struct setting {
-	char *key;
-	char *value;
-};
-
-struct hive_actor {
-	char name[HIVE_NAME_MAX + 1];
-	char endpoint[4200];
-	void *zctx;
-	void *sock;
-	void *monitor;      /* connection events of sock */
-	bool broker_lost;   /* disconnected since the last Welcome */
-	bool ready_sent;
-	struct hive_actor_config cfg; /* for registering again */
-	size_t frame_max;
-	uint8_t *txbuf;
-	struct arena arena;
-
-	uint64_t seq;       /* last Envelope.seq sent */
-	uint64_t received;  /* routed messages consumed since Welcome */
-	uint64_t acked;     /* last count told to the broker */
-
-	bool restarted;
-	uint32_t incarnation;
-	uint8_t *snapshot;
-	size_t snapshot_len;
-	bool stop;
-
-	struct handler handlers[HANDLER_SLOTS];
-	uint64_t unhandled;
-
-	struct timer *timers;
-	size_t ntimers, captimers;
-	int next_timer_id;
-
-	struct fd_watch *fds;
-	size_t nfds, capfds;
-	zmq_pollitem_t *items;
-	size_t capitems;
-
-	struct setting *settings;
-	size_t nsettings;
-};
 
 static void on_signal(int sig)
 {
@@ -210,7 +140,7 @@ int hive_send(struct hive_actor *a, const char *dest, Hive__Envelope *env)
 	return rc;
 }
 
-static int send_ack(struct hive_actor *a)
+int runtime_send_ack(struct hive_actor *a)
 {
 	Hive__Ack ack = HIVE__ACK__INIT;
 	ack.received = a->received;
@@ -283,7 +213,7 @@ static void answer_echo(struct hive_actor *a, const char *source, const Hive__Re
 
 /* Dispatches one envelope by body case. Control messages from the broker are
  * the runtime's own; a Request for echo is answered here for every actor. */
-static void dispatch(struct hive_actor *a, const char *source, const Hive__Envelope *env)
+void runtime_dispatch(struct hive_actor *a, const char *source, const Hive__Envelope *env)
 {
 	bool from_broker = strcmp(source, "broker") == 0;
 	if (!from_broker)
@@ -327,9 +257,7 @@ static void dispatch(struct hive_actor *a, const char *source, const Hive__Envel
 	}
 }
 
-/* Receives one [source][envelope] message without waiting. Returns 1 when
- * one was handled, 0 when none was waiting, -errno on failure. */
-static int recv_one(struct hive_actor *a, Hive__Envelope **out, char *source, size_t source_cap)
+int runtime_recv_one(struct hive_actor *a, Hive__Envelope **out, char *source, size_t source_cap)
 {
 	zmq_msg_t part;
 	int nparts = 0;
@@ -375,243 +303,9 @@ static int recv_one(struct hive_actor *a, Hive__Envelope **out, char *source, si
 	return 1;
 }
 
-/* ---- timers and fds ---------------------------------------------------------- */
-
-int hive_timer_start(struct hive_actor *a, uint64_t delay_ms, uint64_t period_ms,
-		     hive_timer_fn fn, void *arg)
-{
-	if (a->ntimers == a->captimers) {
-		size_t cap = a->captimers ? a->captimers * 2 : 8;
-		struct timer *t = realloc(a->timers, cap * sizeof *t);
-		if (!t)
-			return -ENOMEM;
-		a->timers = t;
-		a->captimers = cap;
-	}
-	if (a->next_timer_id <= 0)
-		a->next_timer_id = 1;
-	struct timer *t = &a->timers[a->ntimers++];
-	t->id = a->next_timer_id++;
-	t->due_ns = hive_now_ns() + delay_ms * 1000000ull;
-	t->period_ns = period_ms * 1000000ull;
-	t->fn = fn;
-	t->arg = arg;
-	return t->id;
-}
-
-void hive_timer_cancel(struct hive_actor *a, int id)
-{
-	for (size_t i = 0; i < a->ntimers; i++) {
-		if (a->timers[i].id == id) {
-			a->timers[i] = a->timers[--a->ntimers];
-			return;
-		}
-	}
-}
-
-/* Fires every due timer once. A callback may start or cancel timers, so the
- * due one is found again by id after each call. */
-static bool fire_timers(struct hive_actor *a)
-{
-	uint64_t now = hive_now_ns();
-	bool fired = false;
-	int ids[64];
-	size_t n = 0;
-	for (size_t i = 0; i < a->ntimers && n < 64; i++)
-		if (a->timers[i].due_ns <= now)
-			ids[n++] = a->timers[i].id;
-	for (size_t k = 0; k < n; k++) {
-		for (size_t i = 0; i < a->ntimers; i++) {
-			struct timer *t = &a->timers[i];
-			if (t->id != ids[k])
-				continue;
-			hive_timer_fn fn = t->fn;
-			void *arg = t->arg;
-			if (t->period_ns)
-				t->due_ns = now + t->period_ns;
-			else
-				*t = a->timers[--a->ntimers];
-			fn(a, arg);
-			fired = true;
-			break;
-		}
-	}
-	return fired;
-}
-
-static int next_timeout_ms(const struct hive_actor *a, int timeout_ms)
-{
-	if (a->ntimers == 0)
-		return timeout_ms;
-	uint64_t now = hive_now_ns();
-	uint64_t soonest = UINT64_MAX;
-	for (size_t i = 0; i < a->ntimers; i++)
-		if (a->timers[i].due_ns < soonest)
-			soonest = a->timers[i].due_ns;
-	int ms = soonest <= now ? 0 : (int)((soonest - now + 999999) / 1000000);
-	if (timeout_ms >= 0 && timeout_ms < ms)
-		return timeout_ms;
-	return ms;
-}
-
-int hive_fd_watch(struct hive_actor *a, int fd, short events, hive_fd_fn fn, void *arg)
-{
-	for (size_t i = 0; i < a->nfds; i++)
-		if (a->fds[i].fd == fd)
-			return -EEXIST;
-	if (a->nfds == a->capfds) {
-		size_t cap = a->capfds ? a->capfds * 2 : 4;
-		struct fd_watch *f = realloc(a->fds, cap * sizeof *f);
-		if (!f)
-			return -ENOMEM;
-		a->fds = f;
-		a->capfds = cap;
-	}
-	a->fds[a->nfds++] = (struct fd_watch){ fd, events, fn, arg };
-	return 0;
-}
-
-int hive_fd_unwatch(struct hive_actor *a, int fd)
-{
-	for (size_t i = 0; i < a->nfds; i++) {
-		if (a->fds[i].fd == fd) {
-			memmove(&a->fds[i], &a->fds[i + 1], (a->nfds - i - 1) * sizeof a->fds[0]);
-			a->nfds--;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* ---- the loop ------------------------------------------------------------------ */
-
-static int say_hello(struct hive_actor *a, const struct hive_actor_config *cfg);
-
-/* A broker that went away and came back (restarted, or a connection that
- * broke) does not know us: register again, and say ready again. */
-static void on_monitor_event(struct hive_actor *a)
-{
-	zmq_msg_t m;
-	zmq_msg_init(&m);
-	while (zmq_msg_recv(&m, a->monitor, ZMQ_DONTWAIT) >= 0) {
-		bool first = zmq_msg_more(&m) && zmq_msg_size(&m) >= 2;
-		uint16_t event = 0;
-		if (first)
-			memcpy(&event, zmq_msg_data(&m), sizeof event);
-		/* Skip the address frame. */
-		while (zmq_msg_more(&m) && zmq_msg_recv(&m, a->monitor, 0) >= 0)
-			;
-		if (event == ZMQ_EVENT_DISCONNECTED && !a->broker_lost) {
-			a->broker_lost = true;
-			hive_log(a, HIVE_LOG_WARN, "lost the broker at %s; reconnecting", a->endpoint);
-		} else if (event == ZMQ_EVENT_CONNECTED && a->broker_lost) {
-			a->broker_lost = false;
-			hive_log(a, HIVE_LOG_INFO, "broker back at %s; registering again", a->endpoint);
-			struct hive_actor_config again = a->cfg;
-			again.replace = false;
-			say_hello(a, &again);
-		}
-	}
-	zmq_msg_close(&m);
-}
-
-static int drain_socket(struct hive_actor *a)
-{
-	char source[HIVE_NAME_MAX + 2];
-	int handled = 0;
-	for (int i = 0; i < RECV_BATCH && !a->stop; i++) {
-		Hive__Envelope *env = NULL;
-		int rc = recv_one(a, &env, source, sizeof source);
-		if (rc <= 0)
-			return handled ? handled : rc;
-		if (env)
-			dispatch(a, source, env);
-		arena_reset(&a->arena);
-		handled++;
-	}
-	return handled;
-}
-
-int hive_run_once(struct hive_actor *a, int timeout_ms)
-{
-	if (a->stop || hive_signalled) {
-		a->stop = true;
-		return -ECANCELED;
-	}
-	size_t n = 2 + a->nfds;
-	if (n > a->capitems) {
-		zmq_pollitem_t *it = realloc(a->items, n * sizeof *it);
-		if (!it)
-			return -ENOMEM;
-		a->items = it;
-		a->capitems = n;
-	}
-	a->items[0] = (zmq_pollitem_t){ .socket = a->sock, .events = ZMQ_POLLIN };
-	a->items[1] = (zmq_pollitem_t){ .socket = a->monitor, .events = ZMQ_POLLIN };
-	for (size_t i = 0; i < a->nfds; i++)
-		a->items[2 + i] = (zmq_pollitem_t){ .fd = a->fds[i].fd, .events = a->fds[i].events };
-
-	int rc = zmq_poll(a->items, (int)n, next_timeout_ms(a, timeout_ms));
-	if (rc < 0) {
-		if (zmq_errno() == EINTR)
-			return hive_signalled ? (a->stop = true, -ECANCELED) : 0;
-		return -zmq_errno();
-	}
-	int did = 0;
-	if (a->items[1].revents & ZMQ_POLLIN)
-		on_monitor_event(a);
-	if (a->items[0].revents & ZMQ_POLLIN) {
-		int r = drain_socket(a);
-		if (r < 0 && r != -EAGAIN)
-			return r;
-		did |= r > 0;
-	}
-	/* Callbacks may watch or unwatch fds: match revents by fd, not index. */
-	for (size_t i = 2; i < n && !a->stop; i++) {
-		short rev = a->items[i].revents;
-		if (!rev)
-			continue;
-		for (size_t k = 0; k < a->nfds; k++) {
-			if (a->fds[k].fd == a->items[i].fd) {
-				a->fds[k].fn(a, a->fds[k].fd, rev, a->fds[k].arg);
-				did = 1;
-				break;
-			}
-		}
-	}
-	if (!a->stop)
-		did |= fire_timers(a);
-	if (a->received != a->acked)
-		send_ack(a);
-	return did;
-}
-
-int hive_run(struct hive_actor *a)
-{
-	for (;;) {
-		int rc = hive_run_once(a, -1);
-		if (rc == -ECANCELED)
-			return 0;
-		if (rc < 0) {
-			hive_log(a, HIVE_LOG_ERROR, "loop failed: %s", zmq_strerror(-rc));
-			return rc;
-		}
-	}
-}
-
-void hive_actor_stop(struct hive_actor *a)
-{
-	a->stop = true;
-}
-
-bool hive_actor_stopping(const struct hive_actor *a)
-{
-	return a->stop || hive_signalled;
-}
-
 /* ---- registration ---------------------------------------------------------------- */
 
-static int say_hello(struct hive_actor *a, const struct hive_actor_config *cfg)
+int runtime_say_hello(struct hive_actor *a, const struct hive_actor_config *cfg)
 {
 	Hive__Hello h = HIVE__HELLO__INIT;
 	h.name = a->name;
@@ -648,7 +342,7 @@ static int await_welcome(struct hive_actor *a, int timeout_ms)
 		if (rc <= 0)
 			continue;
 		Hive__Envelope *env = NULL;
-		rc = recv_one(a, &env, source, sizeof source);
+		rc = runtime_recv_one(a, &env, source, sizeof source);
 		if (rc < 0)
 			return rc;
 		if (!env)
@@ -738,7 +432,7 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 	arena_init(&a->arena);
 	int rc = a->txbuf ? actor_connect(a, cfg) : -ENOMEM;
 	if (rc == 0)
-		rc = say_hello(a, cfg);
+		rc = runtime_say_hello(a, cfg);
 	if (rc == 0) {
 		int timeout = cfg->register_timeout_ms ? cfg->register_timeout_ms
 						       : HIVE_REGISTER_TIMEOUT_MS;
@@ -812,7 +506,7 @@ void hive_actor_destroy(struct hive_actor **self_p)
 		/* Tell the broker at once; what we did not consume goes to the next
 		 * incarnation of the name. */
 		if (a->received != a->acked)
-			send_ack(a);
+			runtime_send_ack(a);
 		Hive__ActorExited x = HIVE__ACTOR_EXITED__INIT;
 		x.name = a->name;
 		x.pid = (uint32_t)getpid();
@@ -846,104 +540,3 @@ void hive_actor_destroy(struct hive_actor **self_p)
 	*self_p = NULL;
 }
 
-/* ---- command line ------------------------------------------------------------------- */
-
-static int add_setting(struct setting **list, size_t *n, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	if (!eq || eq == kv) {
-		hive_logf("hive", HIVE_LOG_ERROR, "--set %s: expected KEY=VALUE", kv);
-		return -EINVAL;
-	}
-	struct setting *l = realloc(*list, (*n + 1) * sizeof *l);
-	if (!l)
-		return -ENOMEM;
-	*list = l;
-	l[*n].key = strndup(kv, (size_t)(eq - kv));
-	l[*n].value = strdup(eq + 1);
-	if (!l[*n].key || !l[*n].value) {
-		free(l[*n].key);
-		free(l[*n].value);
-		return -ENOMEM;
-	}
-	(*n)++;
-	return 0;
-}
-
-/* Matches "--opt VALUE" and "--opt=VALUE"; advances *i past what it used. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, bool *missing)
-{
-	size_t n = strlen(opt);
-	const char *arg = argv[*i];
-	if (strncmp(arg, opt, n) != 0)
-		return NULL;
-	if (arg[n] == '=')
-		return arg + n + 1;
-	if (arg[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int hive_actor_from_args(struct hive_actor **out, int argc, char **argv,
-			 const char *default_name, int *argc_rest)
-{
-	struct hive_actor_config cfg = { .name = default_name };
-	struct setting *settings = NULL;
-	size_t nsettings = 0;
-	int rest = 1;
-	int rc = 0;
-	*out = NULL;
-
-	for (int i = 1; i < argc && rc == 0; i++) {
-		bool missing = false;
-		const char *v;
-		if ((v = opt_value(argc, argv, &i, "--name", &missing)))
-			cfg.name = v;
-		else if (!missing && (v = opt_value(argc, argv, &i, "--run-dir", &missing)))
-			cfg.run_dir = v;
-		else if (!missing && (v = opt_value(argc, argv, &i, "--broker", &missing)))
-			cfg.endpoint = v;
-		else if (!missing && (v = opt_value(argc, argv, &i, "--set", &missing)))
-			rc = add_setting(&settings, &nsettings, v);
-		else if (!missing && (v = opt_value(argc, argv, &i, "--log-level", &missing))) {
-			enum hive_log_level lvl;
-			if (hive_log_level_parse(v, &lvl) < 0) {
-				hive_logf(cfg.name, HIVE_LOG_ERROR, "--log-level %s: use error, warn, "
-					  "info, debug or trace", v);
-				rc = -EINVAL;
-			} else {
-				hive_log_set_threshold(lvl);
-			}
-		} else if (!missing && strcmp(argv[i], "--replace") == 0)
-			cfg.replace = true;
-		else if (missing) {
-			hive_logf(cfg.name, HIVE_LOG_ERROR, "%s needs a value", argv[i]);
-			rc = -EINVAL;
-		} else if (argc_rest) {
-			argv[rest++] = argv[i];
-		} else {
-			hive_logf(cfg.name, HIVE_LOG_ERROR, "unknown option %s", argv[i]);
-			rc = -EINVAL;
-		}
-	}
-	if (argc_rest)
-		*argc_rest = rest;
-	hive_signals_install();
-	if (rc == 0)
-		rc = hive_actor_new(out, &cfg);
-	if (rc == 0) {
-		(*out)->settings = settings;
-		(*out)->nsettings = nsettings;
-		return 0;
-	}
-	for (size_t i = 0; i < nsettings; i++) {
-		free(settings[i].key);
-		free(settings[i].value);
-	}
-	free(settings);
-	return rc;
-}
