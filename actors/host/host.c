@@ -1,0 +1,141 @@
+/* The host state machine's entry points: see host.h. */
+#include "host.h"
+
+#include <errno.h>
+#include <string.h>
+
+void host_init(struct host *h, uint64_t cmd_timeout_ms)
+{
+	memset(h, 0, sizeof *h);
+	host_cmdq_init(&h->cmd, cmd_timeout_ms);
+	host_acl_init(&h->acl, 0, 0);
+	h->setup_step = -1;
+}
+
+void host_fini(struct host *h)
+{
+	host_acl_fini(&h->acl);
+}
+
+int host_resume(struct host *h, const uint8_t *snap, size_t len)
+{
+	struct host_snapshot_ctrl sc;
+	if (host_conn_snapshot_read(&h->conns, &sc, snap, len) < 0)
+		return -EBADMSG;
+	memcpy(h->ctrl.bdaddr, sc.bdaddr, 6);
+	h->ctrl.le_buf.acl_len = sc.acl_len;
+	h->ctrl.le_buf.acl_num = sc.acl_num;
+	host_acl_set_buffers(&h->acl, sc.acl_len, sc.acl_num);
+	for (unsigned i = 0; i < HOST_LINKS_MAX; i++) {
+		struct host_conn *c = &h->conns.c[i];
+		if (c->in_use && host_acl_link_add(&h->acl, c->handle) < 0)
+			memset(c, 0, sizeof *c); /* a duplicate in the snapshot */
+	}
+	h->ready = true;
+	return 0;
+}
+
+int host_snapshot(const struct host *h, uint8_t *out, size_t cap)
+{
+	struct host_snapshot_ctrl sc = { 0 };
+	memcpy(sc.bdaddr, h->ctrl.bdaddr, 6);
+	sc.acl_len = h->acl.mtu;
+	sc.acl_num = (uint16_t)h->acl.total;
+	return host_conn_snapshot_write(&h->conns, &sc, out, cap);
+}
+
+void host_on_hci(struct host *h, int type, const uint8_t *p, size_t len, uint64_t now_ms)
+{
+	if (type == HOST_HCI_EVENT) {
+		host_dispatch_event(h, p, len, now_ms);
+	} else if (type == HOST_HCI_ACL) {
+		uint16_t handle;
+		const uint8_t *frame;
+		size_t flen;
+		if (host_acl_rx(&h->acl, p, len, &handle, &frame, &flen) == 1) {
+			struct host_out *o = host_out_push(h, HOST_OUT_L2CAP);
+			if (o) {
+				o->l2cap.handle = handle;
+				o->l2cap.data = frame;
+				o->l2cap.len = flen;
+			}
+		}
+	} else {
+		h->st.ignored_packets++;
+	}
+}
+
+int host_on_l2cap(struct host *h, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	return host_acl_tx_submit(&h->acl, handle, frame, len);
+}
+
+int host_submit_command(struct host *h, uint16_t opcode, const uint8_t *params, size_t plen,
+			uint64_t cookie)
+{
+	if (!h->ready)
+		return -EAGAIN;
+	return host_cmdq_submit(&h->cmd, opcode, params, plen, cookie);
+}
+
+void host_on_time(struct host *h, uint64_t now_ms)
+{
+	struct host_cmd_done d;
+	while (host_cmdq_expire(&h->cmd, now_ms, &d) == 1)
+		host_command_done(h, &d);
+}
+
+uint64_t host_deadline(const struct host *h)
+{
+	return host_cmdq_deadline(&h->cmd);
+}
+
+int host_next_hci(struct host *h, uint64_t now_ms, uint8_t *out, size_t cap, int *type)
+{
+	int n = host_cmdq_next(&h->cmd, now_ms, out, cap);
+	if (n > 0) {
+		*type = HOST_HCI_COMMAND;
+		return n;
+	}
+	if (!h->ready)
+		return 0;
+	n = host_acl_tx_next(&h->acl, out, cap);
+	if (n > 0)
+		*type = HOST_HCI_ACL;
+	return n > 0 ? n : 0;
+}
+
+struct host_out *host_out_push(struct host *h, enum host_out_kind kind)
+{
+	if (h->out.count == HOST_OUTBOX_MAX) {
+		h->out.overflow++;
+		return NULL;
+	}
+	struct host_out *o = &h->out.item[h->out.count++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	return o;
+}
+
+void host_link_event(struct host *h, enum host_link_kind kind, const struct host_conn *c,
+		     uint8_t status)
+{
+	struct host_out *o = host_out_push(h, HOST_OUT_LINK);
+	if (!o)
+		return;
+	o->link.kind = kind;
+	o->link.handle = c->handle;
+	o->link.status = status;
+	o->link.conn = *c;
+}
+
+void host_command_done(struct host *h, const struct host_cmd_done *d)
+{
+	if (d->cookie == HOST_COOKIE_SETUP) {
+		host_setup_done(h, d);
+		return;
+	}
+	struct host_out *o = host_out_push(h, HOST_OUT_DONE);
+	if (o)
+		o->done = *d;
+}

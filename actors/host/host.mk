@@ -1,0 +1,14 @@
+# hive-host: HCI commands and events, ACL data, the connection table.
+HOST_PURE_SRCS := actors/host/hci_codec.c actors/host/host_cmd.c actors/host/host_acl.c \
+	actors/host/host_conn.c actors/host/host_events.c actors/host/host_setup.c \
+	actors/host/host.c
+
+PROGRAMS += hive-host
+hive-host_SRCS := actors/host/host_main.c $(HOST_PURE_SRCS)
+
+# Unit tests link the pure state machine; test_host_script runs the program.
+test_host_codec_SRCS := $(HOST_PURE_SRCS)
+test_host_acl_SRCS := $(HOST_PURE_SRCS)
+test_host_script_SRCS := actors/host/hci_codec.c
+fuzz_hci_event_SRCS := $(HOST_PURE_SRCS)
+fuzz_acl_SRCS := $(HOST_PURE_SRCS)

@@ -1,0 +1,483 @@
+/* hive-host as a real process behind a real broker. The test plays "hci"
+ * (the controller side: it sees every command and ACL packet the host sends
+ * and answers with events), "l2cap" (frames and link events) and "app" (a
+ * requester). Every wait has a deadline; silence is checked over 50 ms. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "../../actors/host/hci_codec.h"
+
+#define PKT_MAX 512
+#define SILENCE_MS 50
+
+struct pkt {
+	int type;
+	size_t len;
+	uint8_t data[1100];
+	uint32_t handle;
+};
+
+struct inbox {
+	uint64_t count;
+	struct pkt pkt[PKT_MAX];
+	uint64_t links;
+	Hive__LinkEvent__KindCase link_kind[PKT_MAX];
+	uint32_t link_handle[PKT_MAX];
+	uint32_t link_value[PKT_MAX];
+	uint64_t results;
+	Hive__Result *result[PKT_MAX];
+};
+
+static char *dir;
+static struct hive_actor *hci, *l2cap, *app;
+static struct inbox hci_in, l2cap_in, app_in;
+static pid_t host;
+static char host_log[600];
+
+static void on_hci(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		   void *arg)
+{
+	struct inbox *in = arg;
+	cr_assert_str_eq(source, "host");
+	if (in->count < PKT_MAX) {
+		struct pkt *p = &in->pkt[in->count];
+		p->type = env->hci->type;
+		p->len = env->hci->data.len < sizeof p->data ? env->hci->data.len : sizeof p->data;
+		memcpy(p->data, env->hci->data.data, p->len);
+	}
+	in->count++;
+}
+
+static void on_l2cap(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		     void *arg)
+{
+	struct inbox *in = arg;
+	if (in->count < PKT_MAX) {
+		struct pkt *p = &in->pkt[in->count];
+		p->handle = env->l2cap->handle;
+		p->len = env->l2cap->data.len < sizeof p->data ? env->l2cap->data.len : sizeof p->data;
+		memcpy(p->data, env->l2cap->data.data, p->len);
+	}
+	in->count++;
+}
+
+static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		    void *arg)
+{
+	struct inbox *in = arg;
+	const Hive__LinkEvent *le = env->link;
+	if (in->links < PKT_MAX) {
+		in->link_kind[in->links] = le->kind_case;
+		in->link_handle[in->links] = le->handle;
+		in->link_value[in->links] =
+			le->kind_case == HIVE__LINK_EVENT__KIND_DISCONNECTED ? le->disconnected->reason
+			: le->kind_case == HIVE__LINK_EVENT__KIND_CONNECTED ? le->connected->interval
+									      : 0;
+	}
+	in->links++;
+}
+
+static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	struct inbox *in = arg;
+	if (in->results < PKT_MAX) {
+		/* Keep a copy: the envelope belongs to the runtime. */
+		size_t n = hive__result__get_packed_size(env->result);
+		uint8_t *buf = malloc(n);
+		hive__result__pack(env->result, buf);
+		in->result[in->results] = hive__result__unpack(NULL, n, buf);
+		free(buf);
+	}
+	in->results++;
+}
+
+static void pump_once(void)
+{
+	hive_run_once(hci, 1);
+	hive_run_once(l2cap, 1);
+	hive_run_once(app, 1);
+}
+
+static bool wait_count(const uint64_t *count, uint64_t want)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (*count < want && hive_now_ns() < deadline)
+		pump_once();
+	return *count >= want;
+}
+
+/* Runs every loop for ms and checks that no count moved. */
+static void expect_silence(int ms)
+{
+	uint64_t h = hci_in.count, l = l2cap_in.count, r = app_in.results;
+	uint64_t until = hive_now_ns() + (uint64_t)ms * 1000000ull;
+	while (hive_now_ns() < until)
+		pump_once();
+	cr_assert_eq(hci_in.count, h, "host sent %llu unexpected HCI packet(s)",
+		     (unsigned long long)(hci_in.count - h));
+	cr_assert_eq(l2cap_in.count, l);
+	cr_assert_eq(app_in.results, r);
+}
+
+static void hexdump(const char *what, const uint8_t *p, size_t n)
+{
+	fprintf(stderr, "%s:", what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %02x", p[i]);
+	fprintf(stderr, "\n");
+}
+
+/* Waits for the next HCI packet from the host and checks it is exactly
+ * want (type and bytes). */
+static void expect_hci(int type, const uint8_t *want, size_t len)
+{
+	/* How many packets the script has looked at (one test per process). */
+	static uint64_t seen;
+	cr_assert(wait_count(&hci_in.count, seen + 1), "no HCI packet from the host (log %s)",
+		  host_log);
+	const struct pkt *p = &hci_in.pkt[seen++];
+	if (p->type != type || p->len != len || memcmp(p->data, want, len)) {
+		hexdump("expected", want, len);
+		hexdump("received", p->data, p->len);
+		cr_assert_fail("HCI packet %llu differs (type %d, want %d)",
+			       (unsigned long long)seen - 1, p->type, type);
+	}
+}
+
+#define EXPECT_CMD(...)                                                             \
+	expect_hci(HIVE__HCI_PACKET__TYPE__COMMAND, (const uint8_t[]){ __VA_ARGS__ }, \
+		   sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define EXPECT_ACL(...)                                                         \
+	expect_hci(HIVE__HCI_PACKET__TYPE__ACL, (const uint8_t[]){ __VA_ARGS__ }, \
+		   sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static void send_hci(int type, const uint8_t *p, size_t len)
+{
+	Hive__HciPacket hp = HIVE__HCI_PACKET__INIT;
+	hp.type = (Hive__HciPacket__Type)type;
+	hp.data.data = (uint8_t *)p;
+	hp.data.len = len;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_HCI;
+	env.hci = &hp;
+	cr_assert_eq(hive_send(hci, "host", &env), 0);
+}
+
+#define EVENT(...)                                                                      \
+	send_hci(HIVE__HCI_PACKET__TYPE__EVENT, (const uint8_t[]){ __VA_ARGS__ }, \
+		 sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define ACL(...)                                                                      \
+	send_hci(HIVE__HCI_PACKET__TYPE__ACL, (const uint8_t[]){ __VA_ARGS__ }, \
+		 sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static void request_command(uint64_t id, uint16_t opcode, const uint8_t *params, size_t len)
+{
+	Hive__HciCommand c = HIVE__HCI_COMMAND__INIT;
+	c.opcode = opcode;
+	c.params.data = (uint8_t *)params;
+	c.params.len = len;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.id = id;
+	r.op_case = HIVE__REQUEST__OP_HCI_COMMAND;
+	r.hci_command = &c;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &r;
+	cr_assert_eq(hive_send(app, "host", &env), 0);
+}
+
+static void spawn_host(const char *timeout_ms)
+{
+	char set[64];
+	snprintf(set, sizeof set, "cmd_timeout_ms=%s", timeout_ms);
+	snprintf(host_log, sizeof host_log, "%s/host.log", dir);
+	const char *argv[] = { "hive-host", "--run-dir", dir, "--set", set, "--log-level",
+			       "debug", NULL };
+	host = th_spawn(argv, NULL, host_log);
+	cr_assert_gt(host, 0);
+}
+
+static bool host_ready(void)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (hive_now_ns() < deadline) {
+		Hive__Status *st = th_status(app, TH_DEADLINE_MS);
+		if (!st)
+			return false;
+		const Hive__ActorStatus *s = th_status_find(st, "host");
+		bool ready = s && s->up && s->ready;
+		hive__status__free_unpacked(st, NULL);
+		if (ready)
+			return true;
+		pump_once();
+	}
+	return false;
+}
+
+/* The whole start-up, answered with LE buffers of 27 bytes x 2. */
+static void start_up(const char *timeout_ms)
+{
+	spawn_host(timeout_ms);
+	EXPECT_CMD(0x03, 0x0c, 0x00); /* Reset */
+	EVENT(0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00);
+	EXPECT_CMD(0x01, 0x10, 0x00); /* Read Local Version Information */
+	EVENT(0x0e, 0x0c, 0x01, 0x01, 0x10, 0x00, 0x0c, 0x00, 0x00, 0x0c, 0xff, 0xff, 0x00, 0x00);
+	EXPECT_CMD(0x02, 0x10, 0x00); /* Read Local Supported Commands */
+	uint8_t cmds[3 + 2 + 1 + 64] = { 0x0e, 68, 0x01, 0x02, 0x10, 0x00 };
+	send_hci(HIVE__HCI_PACKET__TYPE__EVENT, cmds, sizeof cmds);
+	EXPECT_CMD(0x03, 0x10, 0x00); /* Read Local Supported Features */
+	EVENT(0x0e, 0x0c, 0x01, 0x03, 0x10, 0x00, 0, 0, 0, 0, 0, 0x60, 0, 0);
+	EXPECT_CMD(0x03, 0x20, 0x00); /* LE Read Local Supported Features */
+	EVENT(0x0e, 0x0c, 0x01, 0x03, 0x20, 0x00, 0x20, 0x01, 0, 0, 0, 0, 0, 0);
+	EXPECT_CMD(0x09, 0x10, 0x00); /* Read BD_ADDR */
+	EVENT(0x0e, 0x0a, 0x01, 0x09, 0x10, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06);
+	EXPECT_CMD(0x02, 0x20, 0x00); /* LE Read Buffer Size */
+	EVENT(0x0e, 0x07, 0x01, 0x02, 0x20, 0x00, 0x1b, 0x00, 0x02);
+	/* Set Event Mask: disconnection, encryption change, hardware error,
+	 * buffer overflow, key refresh, LE meta. */
+	EXPECT_CMD(0x01, 0x0c, 0x08, 0x90, 0x80, 0x00, 0x02, 0x00, 0x80, 0x00, 0x20);
+	EVENT(0x0e, 0x04, 0x01, 0x01, 0x0c, 0x00);
+	/* LE Set Event Mask: 0x1f, + data length change (DLE), PHY update (2M). */
+	EXPECT_CMD(0x01, 0x20, 0x08, 0x5f, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	EVENT(0x0e, 0x04, 0x01, 0x01, 0x20, 0x00);
+	cr_assert(host_ready(), "the host did not say ready (log %s)", host_log);
+	expect_silence(SILENCE_MS);
+}
+
+static void setup(void)
+{
+	memset(&hci_in, 0, sizeof hci_in);
+	memset(&l2cap_in, 0, sizeof l2cap_in);
+	memset(&app_in, 0, sizeof app_in);
+	dir = th_run_dir();
+	cr_assert_not_null(dir);
+	cr_assert_gt(th_start_broker(dir, NULL), 0);
+	hci = th_actor(dir, "hci");
+	l2cap = th_actor(dir, "l2cap");
+	app = th_actor(dir, "app");
+	cr_assert(hci && l2cap && app);
+	hive_on(hci, HIVE__ENVELOPE__BODY_HCI, on_hci, &hci_in);
+	hive_on(l2cap, HIVE__ENVELOPE__BODY_L2CAP, on_l2cap, &l2cap_in);
+	hive_on(l2cap, HIVE__ENVELOPE__BODY_LINK, on_link, &l2cap_in);
+	hive_on(app, HIVE__ENVELOPE__BODY_RESULT, on_result, &app_in);
+	hive_on(app, HIVE__ENVELOPE__BODY_LINK, on_link, &app_in);
+}
+
+static void teardown(void)
+{
+	if (getenv("HOST_TEST_SHOW_LOG")) {
+		char *log = th_slurp(host_log, NULL);
+		if (log)
+			fprintf(stderr, "---- %s\n%s", host_log, log);
+		free(log);
+	}
+	for (uint64_t i = 0; i < app_in.results && i < PKT_MAX; i++)
+		hive__result__free_unpacked(app_in.result[i], NULL);
+	hive_actor_destroy(&hci);
+	hive_actor_destroy(&l2cap);
+	hive_actor_destroy(&app);
+	th_cleanup();
+	free(dir);
+}
+
+TestSuite(host_script, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(host_script, start_up_sequence_then_ready)
+{
+	start_up("2000");
+}
+
+Test(host_script, command_burst_honours_one_credit)
+{
+	start_up("2000");
+	request_command(1, 0x2005, (const uint8_t[]){ 1, 2, 3, 4, 5, 0xc6 }, 6);
+	request_command(2, 0x0c14, NULL, 0);
+	request_command(3, 0x1009, NULL, 0);
+	EXPECT_CMD(0x05, 0x20, 0x06, 1, 2, 3, 4, 5, 0xc6);
+	expect_silence(SILENCE_MS); /* ncmd was 1 and is used */
+	EVENT(0x0e, 0x04, 0x01, 0x05, 0x20, 0x00);
+	EXPECT_CMD(0x14, 0x0c, 0x00);
+	cr_assert(wait_count(&app_in.results, 1));
+	cr_assert_eq(app_in.result[0]->id, 1);
+	cr_assert_eq(app_in.result[0]->status, 0);
+	cr_assert_eq(app_in.result[0]->value_case, HIVE__RESULT__VALUE_HCI_COMMAND);
+	expect_silence(SILENCE_MS);
+	/* Command Status with ncmd 0: the third waits for a credit. */
+	EVENT(0x0f, 0x04, 0x0c, 0x00, 0x14, 0x0c);
+	cr_assert(wait_count(&app_in.results, 2));
+	cr_assert_eq(app_in.result[1]->id, 2);
+	cr_assert_eq(app_in.result[1]->status, 0x0c);
+	cr_assert_eq(app_in.result[1]->domain, HIVE__RESULT__DOMAIN__HCI);
+	cr_assert(app_in.result[1]->hci_command->by_status);
+	expect_silence(SILENCE_MS);
+	EVENT(0x0e, 0x03, 0x01, 0x00, 0x00); /* NOP: one credit */
+	EXPECT_CMD(0x09, 0x10, 0x00);
+	EVENT(0x0e, 0x0a, 0x01, 0x09, 0x10, 0x00, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6);
+	cr_assert(wait_count(&app_in.results, 3));
+	const Hive__HciCommandResult *r = app_in.result[2]->hci_command;
+	cr_assert_eq(r->opcode, 0x1009);
+	cr_assert_eq(r->return_params.len, 6);
+	cr_assert_eq(r->return_params.data[5], 0xa6);
+}
+
+Test(host_script, command_timeout)
+{
+	start_up("300");
+	request_command(9, 0x0c14, NULL, 0);
+	request_command(10, 0x1001, NULL, 0);
+	EXPECT_CMD(0x14, 0x0c, 0x00);
+	/* No answer: a timeout error, and the queue moves on. */
+	cr_assert(wait_count(&app_in.results, 1));
+	cr_assert_eq(app_in.result[0]->id, 9);
+	cr_assert_eq(app_in.result[0]->status, -ETIMEDOUT);
+	cr_assert_str_neq(app_in.result[0]->error, "");
+	EXPECT_CMD(0x01, 0x10, 0x00);
+	EVENT(0x0e, 0x0c, 0x01, 0x01, 0x10, 0x00, 0x0c, 0x00, 0x00, 0x0c, 0xff, 0xff, 0x00, 0x00);
+	cr_assert(wait_count(&app_in.results, 2));
+	cr_assert_eq(app_in.result[1]->status, 0);
+	/* A late answer to the timed-out command changes nothing. */
+	EVENT(0x0e, 0x04, 0x01, 0x14, 0x0c, 0x00);
+	expect_silence(SILENCE_MS);
+}
+
+/* LE Connection Complete: handle 0x0040, peripheral, peer random
+ * 11:22:33:44:55:66, interval 0x28. */
+#define CONNECT_0040() \
+	EVENT(0x3e, 0x13, 0x01, 0x00, 0x40, 0x00, 0x01, 0x01, 0x11, 0x22, 0x33, 0x44, 0x55, \
+	      0x66, 0x28, 0x00, 0x00, 0x00, 0xc8, 0x00, 0x00)
+
+Test(host_script, connection_acl_in_and_out)
+{
+	start_up("2000");
+	CONNECT_0040();
+	cr_assert(wait_count(&l2cap_in.links, 1), "no link event at l2cap");
+	cr_assert_eq(l2cap_in.link_kind[0], HIVE__LINK_EVENT__KIND_CONNECTED);
+	cr_assert_eq(l2cap_in.link_handle[0], 0x40);
+	cr_assert_eq(l2cap_in.link_value[0], 0x28);
+
+	/* In: an ATT frame of 9 bytes in three fragments -> one L2capFrame. */
+	ACL(0x40, 0x20, 0x03, 0x00, 0x05, 0x00, 0x04);
+	ACL(0x40, 0x10, 0x03, 0x00, 0x00, 0x0a, 0x01);
+	ACL(0x40, 0x10, 0x03, 0x00, 0x00, 0x02, 0x03);
+	cr_assert(wait_count(&l2cap_in.count, 1));
+	cr_assert_eq(l2cap_in.pkt[0].handle, 0x40);
+	cr_assert_eq(l2cap_in.pkt[0].len, 9);
+	cr_assert_eq(memcmp(l2cap_in.pkt[0].data,
+			    (uint8_t[]){ 0x05, 0x00, 0x04, 0x00, 0x0a, 0x01, 0x00, 0x02, 0x03 }, 9),
+		     0);
+	/* A continuation without a start and an unknown handle: dropped. */
+	ACL(0x40, 0x10, 0x01, 0x00, 0xff);
+	ACL(0x77, 0x20, 0x04, 0x00, 0x00, 0x00, 0x04, 0x00);
+	expect_silence(SILENCE_MS);
+
+	/* Out: 70 bytes -> 27 + 27 + 16, no more than 2 buffers in flight. */
+	uint8_t frame[70];
+	frame[0] = 66;
+	frame[1] = 0;
+	frame[2] = 0x04;
+	frame[3] = 0x00;
+	for (int i = 4; i < 70; i++)
+		frame[i] = (uint8_t)i;
+	Hive__L2capFrame f = HIVE__L2CAP_FRAME__INIT;
+	f.handle = 0x40;
+	f.data.data = frame;
+	f.data.len = sizeof frame;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_L2CAP;
+	env.l2cap = &f;
+	cr_assert_eq(hive_send(l2cap, "host", &env), 0);
+	uint8_t want[4 + 27];
+	struct wr w = wr_init(want, sizeof want);
+	hci_acl_header_write(&w, 0x40, HCI_ACL_PB_START_NONFLUSH, 27);
+	wr_bytes(&w, frame, 27);
+	expect_hci(HIVE__HCI_PACKET__TYPE__ACL, want, sizeof want);
+	w = wr_init(want, sizeof want);
+	hci_acl_header_write(&w, 0x40, HCI_ACL_PB_CONT, 27);
+	wr_bytes(&w, frame + 27, 27);
+	expect_hci(HIVE__HCI_PACKET__TYPE__ACL, want, sizeof want);
+	expect_silence(SILENCE_MS); /* both controller buffers are busy */
+	EVENT(0x13, 0x05, 0x01, 0x40, 0x00, 0x01, 0x00);
+	w = wr_init(want, sizeof want);
+	hci_acl_header_write(&w, 0x40, HCI_ACL_PB_CONT, 16);
+	wr_bytes(&w, frame + 54, 16);
+	expect_hci(HIVE__HCI_PACKET__TYPE__ACL, want, w.len);
+
+	/* Disconnection: a link event with the reason. */
+	EVENT(0x05, 0x04, 0x00, 0x40, 0x00, 0x13);
+	cr_assert(wait_count(&l2cap_in.links, 2));
+	cr_assert_eq(l2cap_in.link_kind[1], HIVE__LINK_EVENT__KIND_DISCONNECTED);
+	cr_assert_eq(l2cap_in.link_value[1], 0x13);
+	/* Frames for the gone link are not sent. */
+	cr_assert_eq(hive_send(l2cap, "host", &env), 0);
+	expect_silence(SILENCE_MS);
+}
+
+Test(host_script, malformed_and_unknown_events_are_dropped)
+{
+	start_up("2000");
+	EVENT(0x0e, 0x05, 0x01, 0x03, 0x0c, 0x00);            /* length says 5, 4 present */
+	EVENT(0x0e, 0x02, 0x01, 0x03, 0x0c, 0x00);            /* length says 2, 4 present */
+	EVENT(0x3e, 0x03, 0x01, 0x00, 0x40);                  /* connection complete, short */
+	EVENT(0xfe, 0x01, 0x00);                              /* unknown event */
+	EVENT(0x13, 0x05, 0x02, 0x40, 0x00, 0x01, 0x00);      /* 2 handles announced, 1 given */
+	send_hci(HIVE__HCI_PACKET__TYPE__EVENT, NULL, 0);
+	expect_silence(SILENCE_MS);
+	cr_assert_eq(l2cap_in.links, 0);
+	/* Still serving. */
+	request_command(5, 0x1001, NULL, 0);
+	EXPECT_CMD(0x01, 0x10, 0x00);
+	EVENT(0x0e, 0x0c, 0x01, 0x01, 0x10, 0x00, 0x0c, 0x00, 0x00, 0x0c, 0xff, 0xff, 0x00, 0x00);
+	cr_assert(wait_count(&app_in.results, 1));
+	cr_assert_eq(app_in.result[0]->status, 0);
+	cr_assert(th_file_contains(host_log, "malformed event dropped", TH_DEADLINE_MS));
+	cr_assert(th_file_contains(host_log, "unknown event dropped", TH_DEADLINE_MS));
+}
+
+Test(host_script, link_subscriber_and_connection_table_after_restart)
+{
+	start_up("2000");
+	Hive__LinkSubscribe sub = HIVE__LINK_SUBSCRIBE__INIT;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.id = 1;
+	r.op_case = HIVE__REQUEST__OP_LINK_SUBSCRIBE;
+	r.link_subscribe = &sub;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &r;
+	cr_assert_eq(hive_send(app, "host", &env), 0);
+	cr_assert(wait_count(&app_in.results, 1));
+	CONNECT_0040();
+	cr_assert(wait_count(&app_in.links, 1), "the subscriber got no link event");
+	cr_assert(wait_count(&l2cap_in.links, 1));
+
+	/* The host dies; its replacement takes the table back without Reset. */
+	th_kill(host, SIGKILL);
+	uint64_t before = hci_in.count;
+	spawn_host("2000");
+	cr_assert(host_ready(), "the restarted host is not ready (log %s)", host_log);
+	Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+	r.id = 2;
+	r.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+	r.connections = &q;
+	cr_assert_eq(hive_send(app, "host", &env), 0);
+	cr_assert(wait_count(&app_in.results, 2));
+	const Hive__ConnectionTable *t = app_in.result[1]->connections;
+	cr_assert_not_null(t);
+	cr_assert_eq(t->n_connections, 1);
+	cr_assert_eq(t->connections[0]->handle, 0x40);
+	cr_assert_eq(t->connections[0]->role, HIVE__CONNECTED__ROLE__PERIPHERAL);
+	cr_assert_eq(t->connections[0]->peer->bdaddr.data[5], 0x66);
+	cr_assert_eq(t->connections[0]->own->bdaddr.data[0], 0x01);
+	expect_silence(SILENCE_MS);
+	cr_assert_eq(hci_in.count, before, "the restarted host sent a command (Reset?)");
+	/* ACL still flows on the restored link. */
+	ACL(0x40, 0x20, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x13);
+	cr_assert(wait_count(&l2cap_in.count, 1));
+	cr_assert_eq(l2cap_in.pkt[0].len, 5);
+}
