@@ -111,8 +111,9 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/hive-launch
 
+# stdout carries the JSON lines only: the build talks on stderr.
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -s all >&2
 	@tests/bench/run-bench.sh $(BUILD)
 
 # ---- fuzz (clang, libFuzzer) --------------------------------------------------

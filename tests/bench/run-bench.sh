@@ -1,0 +1,28 @@
+#!/bin/sh
+# Runs hive's benchmarks; called by `make bench` with the build directory.
+# stdout: JSON lines only, one object per line; logs go to stderr.
+# Extra arguments go to hive-bench (see hive-bench --help), e.g.
+#   tests/bench/run-bench.sh build --only floor,hive --placements spread
+set -eu
+
+BUILD=${1:-build}
+[ $# -gt 0 ] && shift
+BIN="$BUILD/bin"
+
+for p in hive-bench hive-broker; do
+	if [ ! -x "$BIN/$p" ]; then
+		echo "run-bench: $BIN/$p is missing; run make BUILD=$BUILD all" >&2
+		exit 1
+	fi
+done
+
+# A private directory for every run directory the benchmark makes, removed
+# however the benchmark ends (hive-bench removes its own on a clean exit and
+# kills its children; they also die with it).
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hive-bench-XXXXXX")
+chmod 700 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM HUP
+
+echo "run-bench: $(nproc) CPUs, $(uname -sr); about a minute" >&2
+"$BIN/hive-bench" --broker "$BIN/hive-broker" --tmp "$TMP" "$@"
