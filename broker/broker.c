@@ -3,6 +3,7 @@
  * Envelopes are decoded only when addressed to the broker itself. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,10 @@ int broker_open(struct broker *b, const struct broker_config *cfg)
 			  zmq_strerror(err));
 		return -err;
 	}
+	size_t fdlen = sizeof b->router_fd;
+	if (zmq_getsockopt(b->router, ZMQ_FD, &b->router_fd, &fdlen) < 0 ||
+	    zmq_getsockopt(b->tap, ZMQ_FD, &b->tap_fd, &fdlen) < 0)
+		return -zmq_errno();
 	hive_logf("broker", HIVE_LOG_INFO, "serving %s (tap %s)", b->endpoint, b->tap_endpoint);
 	return 0;
 }
@@ -544,26 +549,28 @@ int broker_run(struct broker *b)
 {
 	uint64_t next_liveness = hive_now_ns() + LIVENESS_PERIOD_NS;
 	for (;;) {
-		zmq_pollitem_t items[2] = {
-			{ .socket = b->router, .events = ZMQ_POLLIN },
-			{ .socket = b->tap, .events = ZMQ_POLLIN },
+		struct pollfd fds[2] = {
+			{ .fd = b->router_fd, .events = POLLIN },
+			{ .fd = b->tap_fd, .events = POLLIN },
 		};
+		bool router_ready = hive_zsock_readable(b->router);
+		bool tap_ready = hive_zsock_readable(b->tap);
 		bool blocked = any_blocked(b);
 		uint64_t now = hive_now_ns();
-		long timeout = blocked ? 1 : (long)((next_liveness - now) / 1000000ull) + 1;
-		if (now >= next_liveness)
+		int timeout = blocked ? 1 : (int)((next_liveness - now) / 1000000ull) + 1;
+		if (now >= next_liveness || router_ready || tap_ready)
 			timeout = 0;
-		int rc = zmq_poll(items, 2, timeout);
+		int rc = poll(fds, 2, timeout);
 		if (hive_signal_received())
 			return 0;
 		if (rc < 0) {
-			if (zmq_errno() == EINTR)
+			if (errno == EINTR)
 				continue;
-			return -zmq_errno();
+			return -errno;
 		}
-		if (items[1].revents & ZMQ_POLLIN)
+		if (tap_ready || fds[1].revents)
 			on_tap_subscription(b);
-		if (items[0].revents & ZMQ_POLLIN)
+		if (router_ready || fds[0].revents)
 			for (int i = 0; i < 1024 && on_router_message(b) > 0; i++)
 				;
 		if (blocked)

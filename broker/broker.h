@@ -74,6 +74,8 @@ struct broker {
 	void *zctx;
 	void *router;
 	void *tap;
+	int router_fd; /* ZMQ_FD of router and tap, polled with poll() */
+	int tap_fd;
 	int lock_fd;
 	struct actor *actors;
 	size_t nactors;

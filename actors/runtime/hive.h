@@ -151,6 +151,10 @@ const char *hive_default_run_dir(char *buf, size_t cap);
  * owned by us and not accessible by others. Returns 0 or -errno (logged). */
 int hive_run_dir_prepare(const char *dir);
 bool hive_name_valid(const char *name);
+/* Loops poll() a ZeroMQ socket's ZMQ_FD rather than zmq_poll (fewer system
+ * calls per message). That fd only says "look again": whether a message
+ * waits is this, which must be asked before sleeping and after draining. */
+bool hive_zsock_readable(void *sock);
 
 /* Logging to stderr: "name +12.345678 LEVEL message". The level comes from
  * --log-level or $HIVE_LOG (error, warn, info, debug, trace); default info. */

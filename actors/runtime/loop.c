@@ -164,6 +164,35 @@ static int drain_socket(struct hive_actor *a)
 	return handled;
 }
 
+/* Acknowledges what was consumed: at once when much is pending, otherwise
+ * within ACK_DELAY_NS unless an outgoing message carries the count first. */
+static void settle_acks(struct hive_actor *a)
+{
+	if (a->received == a->acked) {
+		a->ack_due_ns = 0;
+		return;
+	}
+	uint64_t now = hive_now_ns();
+	if (a->received - a->acked >= ACK_BATCH || (a->ack_due_ns && now >= a->ack_due_ns)) {
+		runtime_send_ack(a);
+		a->ack_due_ns = 0;
+	} else if (!a->ack_due_ns) {
+		a->ack_due_ns = now + ACK_DELAY_NS;
+	}
+}
+
+static int wait_ms(const struct hive_actor *a, int timeout_ms)
+{
+	int ms = next_timeout_ms(a, timeout_ms);
+	if (a->ack_due_ns) {
+		uint64_t now = hive_now_ns();
+		int ack_ms = a->ack_due_ns <= now ? 0 : (int)((a->ack_due_ns - now + 999999) / 1000000);
+		if (ms < 0 || ack_ms < ms)
+			ms = ack_ms;
+	}
+	return ms;
+}
+
 int hive_run_once(struct hive_actor *a, int timeout_ms)
 {
 	if (a->stop || hive_signal_received()) {
@@ -171,28 +200,30 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 		return -ECANCELED;
 	}
 	size_t n = 2 + a->nfds;
-	if (n > a->capitems) {
-		zmq_pollitem_t *it = realloc(a->items, n * sizeof *it);
-		if (!it)
+	if (n > a->cappfds) {
+		struct pollfd *p = realloc(a->pfds, n * sizeof *p);
+		if (!p)
 			return -ENOMEM;
-		a->items = it;
-		a->capitems = n;
+		a->pfds = p;
+		a->cappfds = n;
 	}
-	a->items[0] = (zmq_pollitem_t){ .socket = a->sock, .events = ZMQ_POLLIN };
-	a->items[1] = (zmq_pollitem_t){ .socket = a->monitor, .events = ZMQ_POLLIN };
+	a->pfds[0] = (struct pollfd){ .fd = a->sock_fd, .events = POLLIN };
+	a->pfds[1] = (struct pollfd){ .fd = a->monitor_fd, .events = POLLIN };
 	for (size_t i = 0; i < a->nfds; i++)
-		a->items[2 + i] = (zmq_pollitem_t){ .fd = a->fds[i].fd, .events = a->fds[i].events };
+		a->pfds[2 + i] = (struct pollfd){ .fd = a->fds[i].fd, .events = a->fds[i].events };
 
-	int rc = zmq_poll(a->items, (int)n, next_timeout_ms(a, timeout_ms));
+	bool sock_ready = hive_zsock_readable(a->sock);
+	bool monitor_ready = hive_zsock_readable(a->monitor);
+	int rc = poll(a->pfds, n, sock_ready || monitor_ready ? 0 : wait_ms(a, timeout_ms));
 	if (rc < 0) {
-		if (zmq_errno() == EINTR)
+		if (errno == EINTR)
 			return hive_signal_received() ? (a->stop = true, -ECANCELED) : 0;
-		return -zmq_errno();
+		return -errno;
 	}
 	int did = 0;
-	if (a->items[1].revents & ZMQ_POLLIN)
+	if (monitor_ready || a->pfds[1].revents)
 		on_monitor_event(a);
-	if (a->items[0].revents & ZMQ_POLLIN) {
+	if (sock_ready || a->pfds[0].revents) {
 		int r = drain_socket(a);
 		if (r < 0 && r != -EAGAIN)
 			return r;
@@ -200,11 +231,11 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 	}
 	/* Callbacks may watch or unwatch fds: match revents by fd, not index. */
 	for (size_t i = 2; i < n && !a->stop; i++) {
-		short rev = a->items[i].revents;
+		short rev = a->pfds[i].revents;
 		if (!rev)
 			continue;
 		for (size_t k = 0; k < a->nfds; k++) {
-			if (a->fds[k].fd == a->items[i].fd) {
+			if (a->fds[k].fd == a->pfds[i].fd) {
 				a->fds[k].fn(a, a->fds[k].fd, rev, a->fds[k].arg);
 				did = 1;
 				break;
@@ -213,8 +244,7 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 	}
 	if (!a->stop)
 		did |= fire_timers(a);
-	if (a->received != a->acked)
-		runtime_send_ack(a);
+	settle_acks(a);
 	return did;
 }
 

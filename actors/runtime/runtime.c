@@ -402,6 +402,10 @@ static int actor_connect(struct hive_actor *a, const struct hive_actor_config *c
 	if (!a->monitor || zmq_setsockopt(a->monitor, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
 	    zmq_connect(a->monitor, mon) < 0)
 		return -zmq_errno();
+	size_t fdlen = sizeof a->sock_fd;
+	if (zmq_getsockopt(a->sock, ZMQ_FD, &a->sock_fd, &fdlen) < 0 ||
+	    zmq_getsockopt(a->monitor, ZMQ_FD, &a->monitor_fd, &fdlen) < 0)
+		return -zmq_errno();
 	if (zmq_connect(a->sock, a->endpoint) < 0) {
 		int err = zmq_errno();
 		hive_log(a, HIVE_LOG_ERROR, "cannot connect to the broker at %s: %s", a->endpoint,
@@ -535,7 +539,7 @@ void hive_actor_destroy(struct hive_actor **self_p)
 	free(a->snapshot);
 	free(a->timers);
 	free(a->fds);
-	free(a->items);
+	free(a->pfds);
 	free(a);
 	*self_p = NULL;
 }

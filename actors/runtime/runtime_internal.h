@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 
 #include <zmq.h>
 
@@ -14,6 +15,10 @@
 #define HANDLER_SLOTS 128  /* body case numbers are below this */
 #define RECV_BATCH 256     /* messages per loop turn before fds and timers */
 #define ACTOR_HWM 100000
+/* A standalone Ack goes out after this many unacknowledged messages or this
+ * long after the first; most acknowledgements ride on outgoing messages. */
+#define ACK_BATCH 128
+#define ACK_DELAY_NS (2ull * 1000000ull)
 
 
 struct timer {
@@ -73,8 +78,11 @@ struct hive_actor {
 
 	struct fd_watch *fds;
 	size_t nfds, capfds;
-	zmq_pollitem_t *items;
-	size_t capitems;
+	struct pollfd *pfds;  /* the broker socket's fd, the monitor's, then fds */
+	size_t cappfds;
+	int sock_fd;          /* ZMQ_FD of sock: edge-triggered, see loop.c */
+	int monitor_fd;
+	uint64_t ack_due_ns;  /* when a pending count must be sent; 0: none */
 
 	struct setting *settings;
 	size_t nsettings;

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zmq.h>
+
 #include "hive.h"
 
 const char *hive_default_run_dir(char *buf, size_t cap)
@@ -91,4 +93,11 @@ const char *hive_body_name(Hive__Envelope__BodyCase c)
 	const ProtobufCFieldDescriptor *f =
 		protobuf_c_message_descriptor_get_field(&hive__envelope__descriptor, (unsigned)c);
 	return f ? f->name : "none";
+}
+
+bool hive_zsock_readable(void *sock)
+{
+	int ev = 0;
+	size_t len = sizeof ev;
+	return zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len) == 0 && (ev & ZMQ_POLLIN);
 }

@@ -175,18 +175,18 @@ Test(broker, delivers_again_what_a_dead_incarnation_did_not_consume)
 	/* These reach delta's socket but delta never runs its loop again. */
 	for (uint64_t i = 11; i <= 40; i++)
 		cr_assert_eq(send_ping(a, "delta", i, 32), 0);
-	/* Wait until the broker has handed them over (in flight, unacknowledged),
-	 * and has the acknowledgement of the first ten, which travels on another
-	 * pipe and may come later. */
+	/* Wait until the broker has handed them over (in flight, unacknowledged;
+	 * the first ten may be too: delta's acknowledgement of them may wait for
+	 * its goodbye). */
 	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
 	uint32_t in_flight = 0;
-	while (in_flight != 30 && hive_now_ns() < deadline) {
+	while (in_flight < 30 && hive_now_ns() < deadline) {
 		Hive__Status *st = th_status(a, TH_DEADLINE_MS);
 		cr_assert_not_null(st);
 		in_flight = th_status_find(st, "delta")->in_flight;
 		hive__status__free_unpacked(st, NULL);
 	}
-	cr_assert_eq(in_flight, 30);
+	cr_assert_geq(in_flight, 30);
 	hive_actor_destroy(&d);
 
 	d = th_actor(dir, "delta");
