@@ -88,7 +88,7 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 # ---- tests -------------------------------------------------------------------
-# A test may also link the objects of the program it tests: test_<x>_OBJS.
+# A test may also link the sources of the program it tests: test_<x>_SRCS.
 define test_rule
 $(BUILD)/test/$(1): $(call obj,tests/unit/$(1).c $(TEST_SUPPORT) $($(1)_SRCS)) $(LIBHIVE)
 	@mkdir -p $$(dir $$@)
