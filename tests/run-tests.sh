@@ -5,6 +5,8 @@ set -u
 BUILD=${BUILD:-build}
 export HIVE_BIN_DIR="${HIVE_BIN_DIR:-$(pwd)/$BUILD/bin}"
 export HIVE_LOG="${HIVE_LOG:-warn}"
+# Sample data from the specification (copied from the shared vectors).
+export HIVE_VECTORS_DIR="${HIVE_VECTORS_DIR:-$(pwd)/tests/vectors}"
 passed=0
 failed=0
 bad_bins=""
