@@ -1,0 +1,93 @@
+/* Between l2cap.c, l2cap_signaling.c and l2cap_coc.c; not for the shell. */
+#ifndef L2CAP_INTERNAL_H
+#define L2CAP_INTERNAL_H
+
+#include "l2cap.h"
+
+/* ---- l2cap.c: outbox and frames --------------------------------------------- */
+
+/* Appends an item (zeroed, kind/handle/dest set; dest may be NULL). NULL on
+ * -ENOMEM (counted). */
+struct l2cap_out *l2cap_out_push(struct l2cap *l, enum l2cap_out_kind kind, uint16_t handle,
+				 const char *dest);
+/* Appends one basic frame to the host: header for cid, then a and b (either
+ * may be empty). Returns 0 or -ENOMEM. */
+int l2cap_out_frame(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_t *a,
+		    size_t alen, const uint8_t *b, size_t blen);
+
+/* ---- l2cap_signaling.c ------------------------------------------------------- */
+
+/* One C-frame payload from the LE signaling channel. */
+void l2cap_sig_on_frame(struct l2cap *l, struct l2cap_link *k, const uint8_t *p, size_t len,
+			uint64_t now_ms);
+/* Sends one signaling command (its ident set by the caller). Returns 0 or
+ * -ENOMEM. */
+int l2cap_sig_send(struct l2cap *l, struct l2cap_link *k, const struct l2cap_sig *s);
+/* Sends a Command Reject. */
+void l2cap_sig_reject(struct l2cap *l, struct l2cap_link *k, uint8_t ident, uint16_t reason,
+		      uint16_t local_cid, uint16_t remote_cid);
+/* A fresh identifier (1..255, none of the pending ones). */
+uint8_t l2cap_sig_next_ident(struct l2cap_link *k);
+/* Sends a request with a fresh identifier and records it pending with its
+ * RTX deadline. Returns the pending slot (to fill in cids, req_id), or NULL
+ * when too many are pending. */
+struct l2cap_pending *l2cap_sig_request(struct l2cap *l, struct l2cap_link *k,
+					struct l2cap_sig *s, uint64_t now_ms);
+/* Fails every pending request of the link with status (link gone). */
+void l2cap_sig_fail_all(struct l2cap *l, struct l2cap_link *k, int status);
+/* Expires pending requests. */
+void l2cap_sig_on_time(struct l2cap *l, struct l2cap_link *k, uint64_t now_ms);
+
+/* ---- l2cap_coc.c: handlers the signaling table calls -------------------------- */
+
+/* Handlers return 0, or -EPROTO for "command not understood". */
+int on_l2cap_le_credit_based_connection_request(struct l2cap *l, struct l2cap_link *k,
+						const struct l2cap_sig *s, uint64_t now_ms);
+int on_l2cap_le_credit_based_connection_response(struct l2cap *l, struct l2cap_link *k,
+						 const struct l2cap_sig *s,
+						 const struct l2cap_pending *p, uint64_t now_ms);
+int on_l2cap_flow_control_credit_ind(struct l2cap *l, struct l2cap_link *k,
+				     const struct l2cap_sig *s, uint64_t now_ms);
+int on_l2cap_disconnection_request(struct l2cap *l, struct l2cap_link *k,
+				   const struct l2cap_sig *s, uint64_t now_ms);
+int on_l2cap_disconnection_response(struct l2cap *l, struct l2cap_link *k,
+				    const struct l2cap_sig *s, const struct l2cap_pending *p,
+				    uint64_t now_ms);
+int on_l2cap_credit_based_connection_request(struct l2cap *l, struct l2cap_link *k,
+					     const struct l2cap_sig *s, uint64_t now_ms);
+int on_l2cap_credit_based_connection_response(struct l2cap *l, struct l2cap_link *k,
+					      const struct l2cap_sig *s,
+					      const struct l2cap_pending *p, uint64_t now_ms);
+int on_l2cap_credit_based_reconfigure_request(struct l2cap *l, struct l2cap_link *k,
+					      const struct l2cap_sig *s, uint64_t now_ms);
+/* Shared by l2cap_coc.c and l2cap_ecred.c. */
+bool l2cap_rx_params_ok(const struct l2cap_coc_params *rx);
+struct l2cap_listener *l2cap_listener_find(struct l2cap *l, uint16_t spsm);
+/* The channel with this local CID (NULL when free or out of range). */
+struct l2cap_chan *l2cap_chan_local(struct l2cap_link *k, uint16_t cid);
+/* The channel whose peer endpoint is cid. */
+struct l2cap_chan *l2cap_chan_remote(struct l2cap_link *k, uint16_t cid);
+unsigned l2cap_chan_count_spsm(const struct l2cap_link *k, uint16_t spsm);
+/* A free slot, zeroed, with its local CID set; NULL when all are used. */
+struct l2cap_chan *l2cap_chan_alloc(struct l2cap_link *k);
+void l2cap_chan_free(struct l2cap_link *k, struct l2cap_chan *ch);
+void l2cap_chan_disconnect(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
+			   uint64_t now_ms);
+void l2cap_tell_opened(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch);
+void l2cap_tell_open_failed(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
+			    int status);
+void l2cap_tx_pump(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch);
+/* The security a listener demands, as an LE result code (0: enough). */
+uint16_t l2cap_sec_check(const struct l2cap_security *sec, const struct l2cap_coc_policy *pol);
+
+/* One of our CoC requests failed (Command Reject: -ECONNREFUSED; RTX:
+ * -ETIMEDOUT; link gone: -ENOTCONN). */
+void l2cap_coc_request_failed(struct l2cap *l, struct l2cap_link *k,
+			      const struct l2cap_pending *p, int status);
+/* One K-frame on a dynamic CID. */
+void l2cap_coc_on_kframe(struct l2cap *l, struct l2cap_link *k, uint16_t cid,
+			 const uint8_t *p, size_t len, uint64_t now_ms);
+/* Closes every channel of a link going away and tells the owners. */
+void l2cap_coc_link_down(struct l2cap *l, struct l2cap_link *k);
+
+#endif
