@@ -122,8 +122,9 @@ int hive_timer_start(struct hive_actor *a, uint64_t delay_ms, uint64_t period_ms
 /* Cancels a timer; unknown ids are ignored. Safe inside any callback. */
 void hive_timer_cancel(struct hive_actor *a, int id);
 
-/* Watches fd for events (POLLIN/POLLOUT) in the loop. Returns 0, -EEXIST,
- * -ENOMEM. */
+/* Watches fd in the loop for poll(2) events (POLLIN, POLLOUT); the callback
+ * gets poll's revents (POLLERR, POLLHUP, POLLNVAL included). Returns 0,
+ * -EEXIST, -ENOMEM. */
 int hive_fd_watch(struct hive_actor *a, int fd, short events, hive_fd_fn fn, void *arg);
 int hive_fd_unwatch(struct hive_actor *a, int fd);
 
