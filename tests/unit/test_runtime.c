@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "arena.h"
 #include "harness.h"
@@ -357,4 +358,48 @@ Test(actor, oversized_send_is_refused)
 	cr_assert_eq(hive_send(a, "not a name", &env), -EINVAL);
 	free(payload);
 	hive_actor_destroy(&a);
+}
+
+/* Bytes that do not decode as an envelope, sent through the broker from a
+ * raw socket: the actor drops them, says so, and keeps serving. */
+Test(actor, malformed_envelopes_are_dropped_and_it_keeps_serving)
+{
+	struct hive_actor *b = th_actor(dir, "sturdy");
+	struct hive_actor *a = th_actor(dir, "asker");
+	cr_assert(a && b);
+	void *ctx = zmq_ctx_new();
+	void *raw = zmq_socket(ctx, ZMQ_DEALER);
+	int linger = 0;
+	zmq_setsockopt(raw, ZMQ_LINGER, &linger, sizeof linger);
+	zmq_setsockopt(raw, ZMQ_ROUTING_ID, "raw#1#0", 7);
+	char ep[600];
+	snprintf(ep, sizeof ep, "ipc://%s/broker", dir);
+	cr_assert_eq(zmq_connect(raw, ep), 0);
+	const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+	zmq_send(raw, "sturdy", 6, ZMQ_SNDMORE);
+	zmq_send(raw, garbage, sizeof garbage, 0);
+	/* A well-formed echo request afterwards is still answered. */
+	struct echo_wait w = { 0 };
+	hive_on(a, HIVE__ENVELOPE__BODY_RESULT, on_result, &w);
+	Hive__Ping p = HIVE__PING__INIT;
+	p.id = 3;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.id = 8;
+	req.op_case = HIVE__REQUEST__OP_ECHO;
+	req.echo = &p;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	cr_assert_eq(hive_send(a, "sturdy", &env), 0);
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (!w.done && hive_now_ns() < deadline) {
+		hive_run_once(b, 1);
+		hive_run_once(a, 1);
+	}
+	cr_assert(w.done);
+	cr_assert_eq(w.id, 8);
+	zmq_close(raw);
+	zmq_ctx_term(ctx);
+	hive_actor_destroy(&a);
+	hive_actor_destroy(&b);
 }
