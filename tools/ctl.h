@@ -50,4 +50,11 @@ int ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int ctl_cmd_wait_ready(struct ctl *c, int argc, char **argv);
 int ctl_cmd_ping(struct ctl *c, int argc, char **argv);
 
+/* Commands of the smp actor (ctl_smp.c). */
+int ctl_cmd_pair(struct ctl *c, int argc, char **argv);
+int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv);
+int ctl_cmd_bonds(struct ctl *c, int argc, char **argv);
+int ctl_cmd_unpair(struct ctl *c, int argc, char **argv);
+int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv);
+
 #endif

@@ -1,10 +1,17 @@
-# The SMP actor's pure parts: the toolbox (OpenSSL), the PDU codec and the
-# pairing state machine. The hive-smp program (the I/O shell) comes with the
-# L2CAP actor.
+# The SMP actor: the toolbox (OpenSSL), the PDU codec and the pairing state
+# machine (pure), the bond store (SQLite), the link table and the pairing
+# delegate (pure but for the store), and hive-smp, the I/O shell.
 SMP_PURE_SRCS := actors/smp/smp_codec.c actors/smp/smp_crypto.c actors/smp/smp_pairing.c \
 	actors/smp/smp_legacy.c actors/smp/smp_sc.c actors/smp/smp_keys.c
+SMP_ACTOR_SRCS := $(SMP_PURE_SRCS) actors/smp/smp_bonds.c actors/smp/smp_actor.c \
+	actors/smp/smp_delegate.c
+
+PROGRAMS += hive-smp
+hive-smp_SRCS := actors/smp/smp_main.c $(SMP_ACTOR_SRCS)
 
 test_smp_crypto_SRCS := actors/smp/smp_crypto.c
 test_smp_codec_SRCS := actors/smp/smp_codec.c
 test_smp_pairing_SRCS := $(SMP_PURE_SRCS)
+test_smp_bonds_SRCS := actors/smp/smp_bonds.c
+
 fuzz_smp_SRCS := $(SMP_PURE_SRCS)

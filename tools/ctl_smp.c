@@ -1,0 +1,432 @@
+/* hive-ctl commands of the smp actor: pair (with prompts, or --yes and
+ * --passkey for scripts), encrypt, bonds, unpair, pairing-policy. Each
+ * takes --to ACTOR (default "smp"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define SMP_CTL_TIMEOUT_MS 5000
+#define SMP_CTL_PAIR_TIMEOUT_MS 90000
+
+struct smp_wait {
+	struct ctl *c;
+	const char *dest;
+	uint64_t id;
+	Hive__Result *result; /* deep copy */
+	bool yes;
+	bool has_passkey;
+	uint32_t passkey;
+};
+
+static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	struct smp_wait *w = arg;
+	if (env->result->id != w->id || w->result)
+		return;
+	size_t n = hive__result__get_packed_size(env->result);
+	uint8_t *buf = malloc(n + 1);
+	if (!buf)
+		return;
+	hive__result__pack(env->result, buf);
+	w->result = hive__result__unpack(NULL, n, buf);
+	free(buf);
+}
+
+static int send_smp(struct ctl *c, const char *dest, uint64_t id, Hive__SmpRequest *q)
+{
+	Hive__Request r = HIVE__REQUEST__INIT;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	r.id = id;
+	r.op_case = HIVE__REQUEST__OP_SMP;
+	r.smp = q;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &r;
+	return hive_send(c->actor, dest, &env);
+}
+
+static void reply(struct smp_wait *w, uint32_t handle, bool accept, uint32_t passkey)
+{
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpUserReply u = HIVE__SMP_USER_REPLY__INIT;
+	u.handle = handle;
+	u.accept = accept;
+	u.passkey = passkey;
+	q.op_case = HIVE__SMP_REQUEST__OP_USER_REPLY;
+	q.user_reply = &u;
+	/* Its Result is not waited for: the pairing's outcome says it all. */
+	send_smp(w->c, w->dest, w->c->next_request_id++, &q);
+}
+
+static bool ask_line(const char *question, char *buf, size_t cap)
+{
+	if (!isatty(0))
+		return false;
+	printf("%s ", question);
+	fflush(stdout);
+	return fgets(buf, (int)cap, stdin) != NULL;
+}
+
+static void on_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		     void *arg)
+{
+	struct smp_wait *w = arg;
+	const Hive__SmpEvent *ev = env->smp_event;
+	char line[64];
+	if (ev->kind_case != HIVE__SMP_EVENT__KIND_PROMPT)
+		return;
+	const Hive__SmpPrompt *p = ev->prompt;
+	switch (p->kind) {
+	case HIVE__SMP_PROMPT__KIND__PASSKEY_DISPLAY:
+		if (!w->c->json)
+			printf("passkey %06u: type it on the peer\n", p->number);
+		fflush(stdout);
+		break;
+	case HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER:
+	case HIVE__SMP_PROMPT__KIND__CONFIRM_JUST_WORKS: {
+		bool ok = w->yes;
+		char q[96];
+		if (p->kind == HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER)
+			snprintf(q, sizeof q, "does the peer show %06u? [y/N]", p->number);
+		else
+			snprintf(q, sizeof q, "pair without authentication (Just Works)? [y/N]");
+		if (w->yes && !w->c->json)
+			printf("%s yes (--yes)\n", q);
+		else if (!w->yes)
+			ok = ask_line(q, line, sizeof line) && (line[0] == 'y' || line[0] == 'Y');
+		reply(w, ev->handle, ok, 0);
+		break;
+	}
+	case HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY: {
+		uint32_t v = w->passkey;
+		bool ok = w->has_passkey;
+		if (!ok && ask_line("passkey shown on the peer:", line, sizeof line)) {
+			char *end;
+			unsigned long n = strtoul(line, &end, 10);
+			ok = end != line && n <= 999999;
+			v = (uint32_t)n;
+		}
+		reply(w, ev->handle, ok, v);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Sends q and waits for its Result (prompts answered meanwhile). */
+static Hive__Result *ask(struct ctl *c, const char *cmd, const char *dest, Hive__SmpRequest *q,
+			 int timeout_ms, struct smp_wait *w)
+{
+	if (ctl_connect(c, SMP_CTL_TIMEOUT_MS) < 0) {
+		ctl_fail(c, cmd, "no graph answers at %s", c->run_dir);
+		return NULL;
+	}
+	w->c = c;
+	w->dest = dest;
+	w->id = c->next_request_id++;
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, w);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_SMP_EVENT, on_event, w);
+	if (send_smp(c, dest, w->id, q) < 0) {
+		ctl_fail(c, cmd, "cannot send to %s", dest);
+		return NULL;
+	}
+	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (!w->result && hive_now_ns() < deadline && !hive_signal_received())
+		if (hive_run_once(c->actor, 100) < 0)
+			break;
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, NULL, NULL);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_SMP_EVENT, NULL, NULL);
+	if (!w->result)
+		ctl_fail(c, cmd, "%s did not answer within %d ms (is it running? 'status' shows "
+			 "the actors)", dest, timeout_ms);
+	else if (w->result->status) {
+		ctl_fail(c, cmd, "%s (%s %d)", w->result->error && *w->result->error
+						       ? w->result->error : "refused",
+			 w->result->domain == HIVE__RESULT__DOMAIN__SMP ? "SMP reason" : "error",
+			 w->result->status);
+		hive__result__free_unpacked(w->result, NULL);
+		w->result = NULL;
+	}
+	return w->result;
+}
+
+static void addr_text(const Hive__SmpAddress *a, char *buf, size_t cap)
+{
+	if (!a || a->bdaddr.len != 6) {
+		snprintf(buf, cap, "?");
+		return;
+	}
+	const uint8_t *b = a->bdaddr.data;
+	snprintf(buf, cap, "%s:%02X:%02X:%02X:%02X:%02X:%02X", a->type ? "random" : "public", b[5],
+		 b[4], b[3], b[2], b[1], b[0]);
+}
+
+static int parse_addr(const char *s, Hive__SmpAddress *a, uint8_t buf[6])
+{
+	unsigned v[6];
+	char tail;
+	a->type = 0;
+	if (strncmp(s, "public:", 7) == 0) {
+		s += 7;
+	} else if (strncmp(s, "random:", 7) == 0) {
+		a->type = 1;
+		s += 7;
+	}
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+				      &v[4], &v[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		buf[5 - i] = (uint8_t)v[i];
+	a->bdaddr.data = buf;
+	a->bdaddr.len = 6;
+	return 0;
+}
+
+static int parse_handle(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	if (!*s || *end || v > 0x0eff)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Takes "--to ACTOR" out of argv; returns the destination. */
+static const char *take_to(int *argc, char **argv)
+{
+	const char *to = "smp";
+	for (int i = 1; i + 1 < *argc; i++)
+		if (strcmp(argv[i], "--to") == 0) {
+			to = argv[i + 1];
+			for (int k = i; k + 2 <= *argc; k++)
+				argv[k] = argv[k + 2];
+			*argc -= 2;
+			break;
+		}
+	return to;
+}
+
+static const char *method_name(Hive__SmpMethod m)
+{
+	switch (m) {
+	case HIVE__SMP_METHOD__METHOD_JUST_WORKS:
+		return "just works";
+	case HIVE__SMP_METHOD__METHOD_PASSKEY:
+		return "passkey entry";
+	case HIVE__SMP_METHOD__METHOD_NUMERIC_COMPARISON:
+		return "numeric comparison";
+	case HIVE__SMP_METHOD__METHOD_OOB:
+		return "out of band";
+	default:
+		return "none";
+	}
+}
+
+int ctl_cmd_pair(struct ctl *c, int argc, char **argv)
+{
+	static const char *const io_names[] = { "display_only", "display_yes_no", "keyboard_only",
+						"no_input_no_output", "keyboard_display" };
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
+	struct smp_wait w = { 0 };
+	const char *usage = "usage: pair HANDLE [--sc|--legacy] [--mitm] [--io CAP] [--yes] "
+			    "[--passkey N] [--no-bond] [--to ACTOR]";
+	if (argc < 2 || parse_handle(argv[1], &p.handle) < 0)
+		return ctl_fail(c, "pair", "%s", usage);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--sc") == 0) {
+			p.legacy = false;
+		} else if (strcmp(argv[i], "--legacy") == 0) {
+			p.legacy = true;
+		} else if (strcmp(argv[i], "--mitm") == 0) {
+			p.mitm = true;
+		} else if (strcmp(argv[i], "--no-bond") == 0) {
+			p.no_bonding = true;
+		} else if (strcmp(argv[i], "--yes") == 0) {
+			w.yes = true;
+		} else if (strcmp(argv[i], "--io") == 0 && i + 1 < argc) {
+			i++;
+			for (int k = 0; k < 5; k++)
+				if (strcmp(argv[i], io_names[k]) == 0)
+					p.io_cap = (Hive__SmpIoCapability)(k + 1);
+			if (!p.io_cap)
+				return ctl_fail(c, "pair", "--io %s: one of display_only, "
+					       "display_yes_no, keyboard_only, no_input_no_output, "
+					       "keyboard_display", argv[i]);
+		} else if (strcmp(argv[i], "--passkey") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || v > 999999)
+				return ctl_fail(c, "pair", "--passkey %s: 0 to 999999", argv[i]);
+			w.has_passkey = true;
+			w.passkey = (uint32_t)v;
+		} else {
+			return ctl_fail(c, "pair", "%s", usage);
+		}
+	}
+	q.op_case = HIVE__SMP_REQUEST__OP_PAIR;
+	q.pair = &p;
+	Hive__Result *r = ask(c, "pair", to, &q, SMP_CTL_PAIR_TIMEOUT_MS, &w);
+	if (!r)
+		return -1;
+	const Hive__SmpPairingComplete *pc =
+		r->value_case == HIVE__RESULT__VALUE_SMP &&
+				r->smp->value_case == HIVE__SMP_RESULT__VALUE_PAIRED
+			? r->smp->paired : NULL;
+	char peer[40] = "?";
+	if (pc)
+		addr_text(pc->peer_identity, peer, sizeof peer);
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:i, s:s, s:b, s:b, s:b, s:i, s:s}", "command",
+					 "pair", "ok", 1, "handle", (int)p.handle, "method",
+					 pc ? method_name(pc->method) : "none", "sc",
+					 pc && pc->sc, "authenticated", pc && pc->authenticated,
+					 "bonded", pc && pc->bonded, "key_size",
+					 pc ? (int)pc->key_size : 0, "peer", peer));
+	else
+		printf("paired 0x%04x with %s: %s, %s, %s%s, key size %u\n", p.handle, peer,
+		       pc && pc->sc ? "secure connections" : "legacy",
+		       pc ? method_name(pc->method) : "none",
+		       pc && pc->authenticated ? "authenticated" : "unauthenticated",
+		       pc && pc->bonded ? ", bonded" : "", pc ? pc->key_size : 0);
+	fflush(stdout);
+	hive__result__free_unpacked(r, NULL);
+	return 0;
+}
+
+int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv)
+{
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpEncrypt e = HIVE__SMP_ENCRYPT__INIT;
+	struct smp_wait w = { 0 };
+	if (argc != 2 || parse_handle(argv[1], &e.handle) < 0)
+		return ctl_fail(c, "encrypt", "usage: encrypt HANDLE [--to ACTOR]");
+	q.op_case = HIVE__SMP_REQUEST__OP_ENCRYPT;
+	q.encrypt = &e;
+	Hive__Result *r = ask(c, "encrypt", to, &q, SMP_CTL_TIMEOUT_MS * 2, &w);
+	if (!r)
+		return -1;
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:i}", "command", "encrypt", "ok", 1,
+					 "handle", (int)e.handle));
+	else
+		printf("encrypted 0x%04x with the stored key\n", e.handle);
+	fflush(stdout);
+	hive__result__free_unpacked(r, NULL);
+	return 0;
+}
+
+int ctl_cmd_bonds(struct ctl *c, int argc, char **argv)
+{
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpBondsQuery b = HIVE__SMP_BONDS_QUERY__INIT;
+	struct smp_wait w = { 0 };
+	if (argc != 1)
+		return ctl_fail(c, "bonds", "usage: bonds [--to ACTOR]");
+	q.op_case = HIVE__SMP_REQUEST__OP_BONDS;
+	q.bonds = &b;
+	Hive__Result *r = ask(c, "bonds", to, &q, SMP_CTL_TIMEOUT_MS, &w);
+	if (!r)
+		return -1;
+	const Hive__SmpBondList *l = r->value_case == HIVE__RESULT__VALUE_SMP &&
+					     r->smp->value_case == HIVE__SMP_RESULT__VALUE_BONDS
+				     ? r->smp->bonds : NULL;
+	size_t n = l ? l->n_bonds : 0;
+	json_t *arr = c->json ? json_array() : NULL;
+	if (!c->json)
+		printf("%-25s %-25s %-6s %-5s %-4s %s\n", "PEER", "LOCAL", "KIND", "AUTH", "KEY",
+		       "KEYS");
+	for (size_t i = 0; i < n; i++) {
+		const Hive__SmpBond *x = l->bonds[i];
+		char peer[40], local[40], keys[24];
+		addr_text(x->peer, peer, sizeof peer);
+		addr_text(x->local, local, sizeof local);
+		snprintf(keys, sizeof keys, "%s%s%s", x->has_ltk ? "ltk " : "",
+			 x->has_irk ? "irk " : "", x->has_csrk ? "csrk" : "");
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:b, s:i, s:b, s:b, s:b}",
+							     "peer", peer, "local", local, "sc",
+							     x->sc, "authenticated",
+							     x->authenticated, "key_size",
+							     (int)x->key_size, "ltk", x->has_ltk,
+							     "irk", x->has_irk, "csrk",
+							     x->has_csrk));
+		else
+			printf("%-25s %-25s %-6s %-5s %-4u %s\n", peer, local, x->sc ? "sc" : "legacy",
+			       x->authenticated ? "yes" : "no", x->key_size, keys);
+	}
+	if (arr)
+		ctl_print_json(json_pack("{s:s, s:b, s:o}", "command", "bonds", "ok", 1, "bonds",
+					 arr));
+	else
+		printf("%zu bond%s\n", n, n == 1 ? "" : "s");
+	fflush(stdout);
+	hive__result__free_unpacked(r, NULL);
+	return 0;
+}
+
+int ctl_cmd_unpair(struct ctl *c, int argc, char **argv)
+{
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpUnpair u = HIVE__SMP_UNPAIR__INIT;
+	Hive__SmpAddress a = HIVE__SMP_ADDRESS__INIT;
+	uint8_t buf[6];
+	struct smp_wait w = { 0 };
+	if (argc != 2 || parse_addr(argv[1], &a, buf) < 0)
+		return ctl_fail(c, "unpair", "usage: unpair [public:|random:]AA:BB:CC:DD:EE:FF "
+			       "[--to ACTOR]");
+	u.peer = &a;
+	q.op_case = HIVE__SMP_REQUEST__OP_UNPAIR;
+	q.unpair = &u;
+	Hive__Result *r = ask(c, "unpair", to, &q, SMP_CTL_TIMEOUT_MS, &w);
+	if (!r)
+		return -1;
+	unsigned n = r->value_case == HIVE__RESULT__VALUE_SMP &&
+			     r->smp->value_case == HIVE__SMP_RESULT__VALUE_UNPAIRED
+		     ? r->smp->unpaired->deleted : 0;
+	hive__result__free_unpacked(r, NULL);
+	if (n == 0)
+		return ctl_fail(c, "unpair", "no bond with %s ('bonds' lists them)", argv[1]);
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:i}", "command", "unpair", "ok", 1, "deleted",
+					 (int)n));
+	else
+		printf("deleted %u bond%s with %s\n", n, n == 1 ? "" : "s", argv[1]);
+	fflush(stdout);
+	return 0;
+}
+
+int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv)
+{
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpSetPolicy p = HIVE__SMP_SET_POLICY__INIT;
+	struct smp_wait w = { 0 };
+	if (argc != 2)
+		return ctl_fail(c, "pairing-policy",
+				"usage: pairing-policy accept|reject|passkey:N [--to ACTOR]");
+	p.policy = argv[1];
+	q.op_case = HIVE__SMP_REQUEST__OP_SET_POLICY;
+	q.set_policy = &p;
+	Hive__Result *r = ask(c, "pairing-policy", to, &q, SMP_CTL_TIMEOUT_MS, &w);
+	if (!r)
+		return -1;
+	hive__result__free_unpacked(r, NULL);
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:s}", "command", "pairing-policy", "ok", 1,
+					 "policy", argv[1]));
+	else
+		printf("pairing policy: %s\n", argv[1]);
+	fflush(stdout);
+	return 0;
+}
