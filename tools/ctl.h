@@ -50,6 +50,23 @@ int ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int ctl_cmd_wait_ready(struct ctl *c, int argc, char **argv);
 int ctl_cmd_ping(struct ctl *c, int argc, char **argv);
 
+/* Commands of the host actor (ctl_host.c). */
+int ctl_cmd_advertise(struct ctl *c, int argc, char **argv);
+int ctl_cmd_scan(struct ctl *c, int argc, char **argv);
+int ctl_cmd_connect(struct ctl *c, int argc, char **argv);
+int ctl_cmd_disconnect(struct ctl *c, int argc, char **argv);
+int ctl_cmd_connections(struct ctl *c, int argc, char **argv);
+int ctl_cmd_conn_update(struct ctl *c, int argc, char **argv);
+int ctl_cmd_phy(struct ctl *c, int argc, char **argv);
+int ctl_cmd_rssi(struct ctl *c, int argc, char **argv);
+
+/* Commands of the smp actor (ctl_smp.c). */
+int ctl_cmd_pair(struct ctl *c, int argc, char **argv);
+int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv);
+int ctl_cmd_bonds(struct ctl *c, int argc, char **argv);
+int ctl_cmd_unpair(struct ctl *c, int argc, char **argv);
+int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv);
+
 /* Commands of the smp actor (ctl_smp.c). */
 int ctl_cmd_pair(struct ctl *c, int argc, char **argv);
 int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv);

@@ -10,6 +10,9 @@ void host_init(struct host *h, uint64_t cmd_timeout_ms)
 	host_cmdq_init(&h->cmd, cmd_timeout_ms);
 	host_acl_init(&h->acl, 0, 0);
 	h->setup_step = -1;
+	struct host_config cfg;
+	host_config_defaults(&cfg);
+	host_gap_init(h, &cfg);
 }
 
 void host_fini(struct host *h)
@@ -32,6 +35,7 @@ int host_resume(struct host *h, const uint8_t *snap, size_t len)
 			memset(c, 0, sizeof *c); /* a duplicate in the snapshot */
 	}
 	h->ready = true;
+	host_gap_ready(h, h->now_ms);
 	return 0;
 }
 
@@ -46,6 +50,7 @@ int host_snapshot(const struct host *h, uint8_t *out, size_t cap)
 
 void host_on_hci(struct host *h, int type, const uint8_t *p, size_t len, uint64_t now_ms)
 {
+	h->now_ms = now_ms;
 	if (type == HOST_HCI_EVENT) {
 		host_dispatch_event(h, p, len, now_ms);
 	} else if (type == HOST_HCI_ACL) {
@@ -81,13 +86,17 @@ int host_submit_command(struct host *h, uint16_t opcode, const uint8_t *params, 
 void host_on_time(struct host *h, uint64_t now_ms)
 {
 	struct host_cmd_done d;
+	h->now_ms = now_ms;
 	while (host_cmdq_expire(&h->cmd, now_ms, &d) == 1)
 		host_command_done(h, &d);
+	if (h->ready)
+		host_gap_on_time(h, now_ms);
 }
 
 uint64_t host_deadline(const struct host *h)
 {
-	return host_cmdq_deadline(&h->cmd);
+	uint64_t a = host_cmdq_deadline(&h->cmd), b = host_gap_deadline(h);
+	return a < b ? a : b;
 }
 
 int host_next_hci(struct host *h, uint64_t now_ms, uint8_t *out, size_t cap, int *type)
@@ -133,6 +142,10 @@ void host_command_done(struct host *h, const struct host_cmd_done *d)
 {
 	if (d->cookie == HOST_COOKIE_SETUP) {
 		host_setup_done(h, d);
+		return;
+	}
+	if (d->cookie & HOST_COOKIE_GAP) {
+		host_gap_cmd_done(h, d);
 		return;
 	}
 	struct host_out *o = host_out_push(h, HOST_OUT_DONE);

@@ -14,11 +14,14 @@
 #include "host_acl.h"
 #include "host_cmd.h"
 #include "host_conn.h"
+#include "host_gap.h"
 
 /* Cookies of commands the host sends for itself (start-up). Requesters'
  * cookies are >= HOST_COOKIE_FIRST. */
 #define HOST_COOKIE_SETUP 1
 #define HOST_COOKIE_FIRST 16
+/* Cookies of GAP operations' commands have this bit (see host_gap.c). */
+#define HOST_COOKIE_GAP (1ull << 62)
 
 /* HciPacket types, as in hive.proto. */
 enum host_hci_type {
@@ -35,6 +38,7 @@ enum host_out_kind {
 	HOST_OUT_DONE,   /* a requester's command finished or timed out */
 	HOST_OUT_READY,  /* start-up done */
 	HOST_OUT_FAILED, /* start-up failed: the host cannot serve */
+	HOST_OUT_RESULT, /* a GAP request's result (or one scan report) */
 };
 
 struct host_out {
@@ -47,10 +51,11 @@ struct host_out {
 		} l2cap;
 		struct host_link_event link;
 		struct host_cmd_done done;
+		struct host_result result;
 	};
 };
 
-#define HOST_OUTBOX_MAX 32
+#define HOST_OUTBOX_MAX 64
 
 struct host_outbox {
 	struct host_out item[HOST_OUTBOX_MAX];
@@ -85,6 +90,8 @@ struct host {
 	struct host_ctrl ctrl;
 	struct host_outbox out;
 	struct host_stats st;
+	struct host_gap gap;
+	uint64_t now_ms;    /* of the input being handled */
 	int setup_step;     /* index in the start-up list; -1 before start */
 	bool ready;
 	bool failed;

@@ -19,6 +19,7 @@ const char *host_link_kind_name(enum host_link_kind k)
 	case HOST_LINK_PARAMETERS_UPDATED: return "parameters_updated";
 	case HOST_LINK_PHY_UPDATED: return "phy_updated";
 	case HOST_LINK_DATA_LENGTH_CHANGED: return "data_length_changed";
+	case HOST_LINK_LTK_REQUESTED: return "ltk_requested";
 	}
 	return "?";
 }

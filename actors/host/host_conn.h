@@ -41,6 +41,7 @@ enum host_link_kind {
 	HOST_LINK_PARAMETERS_UPDATED,
 	HOST_LINK_PHY_UPDATED,
 	HOST_LINK_DATA_LENGTH_CHANGED,
+	HOST_LINK_LTK_REQUESTED, /* for smp only */
 };
 
 /* One link event: its kind, the HCI status or reason, and the state of the
@@ -49,6 +50,8 @@ struct host_link_event {
 	enum host_link_kind kind;
 	uint16_t handle;
 	uint8_t status; /* HCI status; the reason for a disconnection */
+	uint8_t rand[8]; /* LTK requested: Random_Number and EDIV as on the wire */
+	uint16_t ediv;
 	struct host_conn conn;
 };
 

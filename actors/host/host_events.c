@@ -17,6 +17,7 @@ static int on_disconnection_complete(struct host *h, uint8_t code, const uint8_t
 	struct hci_disconnection_complete e;
 	if (hci_decode_disconnection_complete(p, len, &e) < 0)
 		return -EBADMSG;
+	host_gap_on_disconnection(h, e.handle, e.status);
 	if (e.status != HCI_SUCCESS)
 		return 0; /* the link stays; the Disconnect requester hears it */
 	struct host_conn *c = host_conn_find(&h->conns, e.handle);
@@ -140,6 +141,7 @@ static int on_le_connection_complete(struct host *h, uint8_t code, const uint8_t
 	memcpy(tmp.peer.a, e.peer, 6);
 	if (e.status != HCI_SUCCESS) {
 		host_link_event(h, HOST_LINK_CONNECTION_FAILED, &tmp, e.status);
+		host_gap_on_connection(h, e.status, e.role, &tmp);
 		return 0;
 	}
 	if (e.handle > HCI_HANDLE_MAX)
@@ -171,14 +173,19 @@ static int on_le_connection_complete(struct host *h, uint8_t code, const uint8_t
 	c->att_mtu = 23;
 	h->conns_changed = true;
 	host_link_event(h, HOST_LINK_CONNECTED, c, HCI_SUCCESS);
+	host_gap_on_connection(h, HCI_SUCCESS, e.role, c);
 	return 0;
+}
+
+static void adv_report(void *arg, const struct ad_report_in *r)
+{
+	host_gap_on_adv_report(arg, r);
 }
 
 static int on_le_advertising_report(struct host *h, uint8_t code, const uint8_t *p,
 				    size_t len, uint64_t now_ms)
 {
-	uint8_t n;
-	return hci_decode_le_advertising_report(p, len, &n) < 0 ? -EBADMSG : 0;
+	return gap_parse_adv_report(p, len, adv_report, h) < 0 ? -EBADMSG : 0;
 }
 
 static int on_le_connection_update_complete(struct host *h, uint8_t code, const uint8_t *p,
@@ -197,6 +204,7 @@ static int on_le_connection_update_complete(struct host *h, uint8_t code, const 
 		h->conns_changed = true;
 	}
 	host_link_event(h, HOST_LINK_PARAMETERS_UPDATED, c, e.status);
+	host_gap_on_link_update(h, HOST_LINK_PARAMETERS_UPDATED, e.handle, e.status);
 	return 0;
 }
 
@@ -215,8 +223,19 @@ static int on_le_long_term_key_request(struct host *h, uint8_t code, const uint8
 	struct hci_le_ltk_request e;
 	if (hci_decode_le_ltk_request(p, len, &e) < 0)
 		return -EBADMSG;
-	/* Answered by smp (not yet wired): the host only checks the link. */
-	return host_conn_find(&h->conns, e.handle) ? 0 : -ENOENT;
+	/* smp answers with an LtkReply request. */
+	struct host_conn *c = host_conn_find(&h->conns, e.handle);
+	if (!c)
+		return -ENOENT;
+	unsigned before = h->out.count;
+	host_link_event(h, HOST_LINK_LTK_REQUESTED, c, HCI_SUCCESS);
+	if (h->out.count > before) {
+		struct host_out *o = &h->out.item[before];
+		for (int i = 0; i < 8; i++)
+			o->link.rand[i] = (uint8_t)(e.random >> (8 * i));
+		o->link.ediv = e.ediv;
+	}
+	return 0;
 }
 
 static int on_le_data_length_change(struct host *h, uint8_t code, const uint8_t *p,
@@ -252,6 +271,7 @@ static int on_le_phy_update_complete(struct host *h, uint8_t code, const uint8_t
 		h->conns_changed = true;
 	}
 	host_link_event(h, HOST_LINK_PHY_UPDATED, c, e.status);
+	host_gap_on_link_update(h, HOST_LINK_PHY_UPDATED, e.handle, e.status);
 	return 0;
 }
 

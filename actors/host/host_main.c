@@ -1,12 +1,13 @@
 /* hive-host: the host actor's I/O shell. The only file of the host that
  * touches ZeroMQ, timers and protobuf-c.
  *
- *   hive-host [runtime options] [--set cmd_timeout_ms=N]
+ *   hive-host [runtime options] [--set cmd_timeout_ms=N] [--set config=PATH]
  *
  * From "hci": HciPacket (events, ACL). To "hci": HciPacket (commands, ACL).
  * To "l2cap": L2capFrame (reassembled). From "l2cap": L2capFrame (to
  * fragment). To "l2cap", "gatt", "smp" and subscribers: LinkEvent.
- * Requests: hci_command, connections, link_subscribe. */
+ * Requests: hci_command, connections, link_subscribe, and the GAP ones
+ * (host_main_gap.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,30 +15,7 @@
 
 #include "hive.h"
 #include "host.h"
-
-#define SUBSCRIBERS_MAX 8
-#define ASKERS_MAX 64
-
-struct asker {
-	bool in_use;
-	uint64_t cookie;
-	uint64_t request_id;
-	char source[HIVE_NAME_MAX + 1];
-};
-
-struct host_actor {
-	struct hive_actor *a;
-	struct host h;
-	int timer;
-	uint64_t timer_due;
-	uint64_t next_cookie;
-	struct asker askers[ASKERS_MAX];
-	char subscribers[SUBSCRIBERS_MAX][HIVE_NAME_MAX + 1];
-	unsigned nsubscribers;
-	uint64_t send_failures;
-	uint8_t pkt[HCI_ACL_HDR_LEN + HOST_ACL_FRAG_MAX + 8];
-	uint8_t snap[HOST_SNAPSHOT_MAX];
-};
+#include "host_main.h"
 
 static const char *const link_users[] = { "l2cap", "gatt", "smp" };
 
@@ -56,8 +34,8 @@ static void send_or_log(struct host_actor *self, const char *dest, Hive__Envelop
 	}
 }
 
-static void send_result(struct host_actor *self, const char *dest, uint64_t id, int32_t status,
-			Hive__Result__Domain domain, const char *error, Hive__Result *res)
+void host_send_result(struct host_actor *self, const char *dest, uint64_t id, int32_t status,
+		      Hive__Result__Domain domain, const char *error, Hive__Result *res)
 {
 	Hive__Result local = HIVE__RESULT__INIT;
 	if (!res)
@@ -74,7 +52,7 @@ static void send_result(struct host_actor *self, const char *dest, uint64_t id, 
 
 /* ---- outbox -> messages --------------------------------------------------------- */
 
-static void addr_set(Hive__Address *pa, const struct host_addr *a, uint8_t *buf)
+void host_addr_to_pb(Hive__Address *pa, const struct host_addr *a, uint8_t *buf)
 {
 	memcpy(buf, a->a, 6);
 	pa->type = (Hive__Address__Type)a->type;
@@ -94,14 +72,16 @@ static void send_link_event(struct host_actor *self, const struct host_link_even
 	Hive__ParametersUpdated pu = HIVE__PARAMETERS_UPDATED__INIT;
 	Hive__PhyUpdated phy = HIVE__PHY_UPDATED__INIT;
 	Hive__DataLengthChanged dl = HIVE__DATA_LENGTH_CHANGED__INIT;
+	Hive__LtkRequested ltk = HIVE__LTK_REQUESTED__INIT;
+	uint8_t rand[8];
 	Hive__Address own = HIVE__ADDRESS__INIT, peer = HIVE__ADDRESS__INIT;
 	uint8_t own_buf[6], peer_buf[6];
 
 	le.handle = ev->handle;
 	switch (ev->kind) {
 	case HOST_LINK_CONNECTED:
-		addr_set(&own, &c->own, own_buf);
-		addr_set(&peer, &c->peer, peer_buf);
+		host_addr_to_pb(&own, &c->own, own_buf);
+		host_addr_to_pb(&peer, &c->peer, peer_buf);
 		con.role = c->role ? HIVE__CONNECTED__ROLE__PERIPHERAL
 				   : HIVE__CONNECTED__ROLE__CENTRAL;
 		con.own = &own;
@@ -114,7 +94,7 @@ static void send_link_event(struct host_actor *self, const struct host_link_even
 		le.connected = &con;
 		break;
 	case HOST_LINK_CONNECTION_FAILED:
-		addr_set(&peer, &c->peer, peer_buf);
+		host_addr_to_pb(&peer, &c->peer, peer_buf);
 		cf.peer = &peer;
 		cf.status = ev->status;
 		le.handle = 0;
@@ -161,19 +141,46 @@ static void send_link_event(struct host_actor *self, const struct host_link_even
 		le.kind_case = HIVE__LINK_EVENT__KIND_DATA_LENGTH_CHANGED;
 		le.data_length_changed = &dl;
 		break;
+	case HOST_LINK_LTK_REQUESTED:
+		memcpy(rand, ev->rand, 8);
+		ltk.rand.data = rand;
+		ltk.rand.len = 8;
+		ltk.ediv = ev->ediv;
+		le.kind_case = HIVE__LINK_EVENT__KIND_LTK_REQUESTED;
+		le.ltk_requested = &ltk;
+		break;
 	}
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_LINK;
 	env.link = &le;
 	HLOG_INFO(self->a, "link %s conn=0x%04x status=0x%02x", host_link_kind_name(ev->kind),
 		  ev->handle, ev->status);
+	if (ev->kind == HOST_LINK_LTK_REQUESTED) {
+		send_or_log(self, "smp", &env);
+		return;
+	}
 	for (size_t i = 0; i < sizeof link_users / sizeof link_users[0]; i++)
 		send_or_log(self, link_users[i], &env);
 	for (unsigned i = 0; i < self->nsubscribers; i++)
 		send_or_log(self, self->subscribers[i], &env);
 }
 
-static struct asker *asker_find(struct host_actor *self, uint64_t cookie)
+struct asker *host_asker_new(struct host_actor *self, const char *source, uint64_t id)
+{
+	for (unsigned i = 0; i < ASKERS_MAX; i++) {
+		struct asker *k = &self->askers[i];
+		if (k->in_use)
+			continue;
+		k->in_use = true;
+		k->cookie = self->next_cookie++;
+		k->request_id = id;
+		snprintf(k->source, sizeof k->source, "%s", source);
+		return k;
+	}
+	return NULL;
+}
+
+struct asker *host_asker_find(struct host_actor *self, uint64_t cookie)
 {
 	for (unsigned i = 0; i < ASKERS_MAX; i++)
 		if (self->askers[i].in_use && self->askers[i].cookie == cookie)
@@ -183,7 +190,7 @@ static struct asker *asker_find(struct host_actor *self, uint64_t cookie)
 
 static void send_done(struct host_actor *self, const struct host_cmd_done *d)
 {
-	struct asker *k = asker_find(self, d->cookie);
+	struct asker *k = host_asker_find(self, d->cookie);
 	if (!k)
 		return;
 	Hive__HciCommandResult cr = HIVE__HCI_COMMAND_RESULT__INIT;
@@ -201,15 +208,15 @@ static void send_done(struct host_actor *self, const struct host_cmd_done *d)
 			 "the controller did not complete command 0x%04x in time; "
 			 "check the transport (hci actor) and the controller",
 			 d->opcode);
-		send_result(self, k->source, k->request_id, d->err, HIVE__RESULT__DOMAIN__LOCAL,
+		host_send_result(self, k->source, k->request_id, d->err, HIVE__RESULT__DOMAIN__LOCAL,
 			    why, &res);
 	} else if (d->status) {
 		snprintf(why, sizeof why, "command 0x%04x: %s", d->opcode,
 			 hci_error_name(d->status));
-		send_result(self, k->source, k->request_id, d->status, HIVE__RESULT__DOMAIN__HCI,
+		host_send_result(self, k->source, k->request_id, d->status, HIVE__RESULT__DOMAIN__HCI,
 			    why, &res);
 	} else {
-		send_result(self, k->source, k->request_id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL,
+		host_send_result(self, k->source, k->request_id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL,
 			    &res);
 	}
 	k->in_use = false;
@@ -259,6 +266,9 @@ static void flush(struct host_actor *self)
 		case HOST_OUT_DONE:
 			send_done(self, &o->done);
 			break;
+		case HOST_OUT_RESULT:
+			host_send_gap_result(self, &o->result);
+			break;
 		case HOST_OUT_READY:
 			HLOG_INFO(self->a, "controller ready: HCI %u, manufacturer 0x%04x, "
 				  "ACL %u x %u bytes",
@@ -275,6 +285,7 @@ static void flush(struct host_actor *self)
 		}
 	}
 	h->out.count = 0;
+	host_refill_randomness(self);
 	if (h->conns_changed) {
 		h->conns_changed = false;
 		int n = host_snapshot(h, self->snap, sizeof self->snap);
@@ -338,6 +349,30 @@ static void on_l2cap(struct hive_actor *a, const char *source, const Hive__Envel
 	flush(self);
 }
 
+void host_conn_info_to_pb(Hive__ConnectionInfo *info, const struct host_conn *c,
+			  Hive__Address *own, Hive__Address *peer, uint8_t buf[12])
+{
+	hive__connection_info__init(info);
+	hive__address__init(own);
+	hive__address__init(peer);
+	host_addr_to_pb(own, &c->own, buf);
+	host_addr_to_pb(peer, &c->peer, buf + 6);
+	info->handle = c->handle;
+	info->role = c->role ? HIVE__CONNECTED__ROLE__PERIPHERAL : HIVE__CONNECTED__ROLE__CENTRAL;
+	info->own = own;
+	info->peer = peer;
+	info->interval = c->interval;
+	info->latency = c->latency;
+	info->supervision_timeout = c->timeout;
+	info->tx_phy = c->tx_phy;
+	info->rx_phy = c->rx_phy;
+	info->max_tx_octets = c->max_tx_octets;
+	info->max_rx_octets = c->max_rx_octets;
+	info->encrypted = c->encrypted;
+	info->key_size = c->key_size;
+	info->att_mtu = c->att_mtu;
+}
+
 static void answer_connections(struct host_actor *self, const char *source, uint64_t id)
 {
 	Hive__ConnectionInfo info[HOST_LINKS_MAX];
@@ -350,26 +385,7 @@ static void answer_connections(struct host_actor *self, const char *source, uint
 		const struct host_conn *c = &self->h.conns.c[i];
 		if (!c->in_use)
 			continue;
-		hive__connection_info__init(&info[n]);
-		hive__address__init(&own[n]);
-		hive__address__init(&peer[n]);
-		addr_set(&own[n], &c->own, buf[n]);
-		addr_set(&peer[n], &c->peer, buf[n] + 6);
-		info[n].handle = c->handle;
-		info[n].role = c->role ? HIVE__CONNECTED__ROLE__PERIPHERAL
-				       : HIVE__CONNECTED__ROLE__CENTRAL;
-		info[n].own = &own[n];
-		info[n].peer = &peer[n];
-		info[n].interval = c->interval;
-		info[n].latency = c->latency;
-		info[n].supervision_timeout = c->timeout;
-		info[n].tx_phy = c->tx_phy;
-		info[n].rx_phy = c->rx_phy;
-		info[n].max_tx_octets = c->max_tx_octets;
-		info[n].max_rx_octets = c->max_rx_octets;
-		info[n].encrypted = c->encrypted;
-		info[n].key_size = c->key_size;
-		info[n].att_mtu = c->att_mtu;
+		host_conn_info_to_pb(&info[n], c, &own[n], &peer[n], buf[n]);
 		ptr[n] = &info[n];
 		n++;
 	}
@@ -378,7 +394,7 @@ static void answer_connections(struct host_actor *self, const char *source, uint
 	Hive__Result res = HIVE__RESULT__INIT;
 	res.value_case = HIVE__RESULT__VALUE_CONNECTIONS;
 	res.connections = &t;
-	send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &res);
+	host_send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &res);
 }
 
 static void on_hci_command_request(struct host_actor *self, const char *source,
@@ -386,27 +402,21 @@ static void on_hci_command_request(struct host_actor *self, const char *source,
 {
 	const Hive__HciCommand *c = req->hci_command;
 	struct asker *k = NULL;
-	for (unsigned i = 0; i < ASKERS_MAX && !k; i++)
-		if (!self->askers[i].in_use)
-			k = &self->askers[i];
 	int rc = -EBUSY;
 	if (c->opcode > 0xffff || c->opcode == HCI_OP_NOP)
 		rc = -EINVAL;
-	else if (k)
+	else if ((k = host_asker_new(self, source, req->id)))
 		rc = host_submit_command(&self->h, (uint16_t)c->opcode, c->params.data,
-					 c->params.len, self->next_cookie);
+					 c->params.len, k->cookie);
 	if (rc < 0) {
 		char why[160];
+		if (k)
+			k->in_use = false;
 		snprintf(why, sizeof why, "HCI command 0x%04x not queued: %s%s", c->opcode,
 			 strerror(-rc),
 			 rc == -EAGAIN ? " (the controller is still starting up; retry)" : "");
-		send_result(self, source, req->id, rc, HIVE__RESULT__DOMAIN__LOCAL, why, NULL);
-		return;
+		host_send_result(self, source, req->id, rc, HIVE__RESULT__DOMAIN__LOCAL, why, NULL);
 	}
-	k->in_use = true;
-	k->cookie = self->next_cookie++;
-	k->request_id = req->id;
-	snprintf(k->source, sizeof k->source, "%s", source);
 }
 
 static void on_request(struct hive_actor *a, const char *source, const Hive__Envelope *env,
@@ -426,19 +436,21 @@ static void on_request(struct hive_actor *a, const char *source, const Hive__Env
 		for (unsigned i = 0; i < self->nsubscribers; i++)
 			known |= !strcmp(self->subscribers[i], source);
 		if (!known && self->nsubscribers == SUBSCRIBERS_MAX) {
-			send_result(self, source, req->id, -ENOSPC, HIVE__RESULT__DOMAIN__LOCAL,
+			host_send_result(self, source, req->id, -ENOSPC, HIVE__RESULT__DOMAIN__LOCAL,
 				    "too many link subscribers", NULL);
 			break;
 		}
 		if (!known)
 			snprintf(self->subscribers[self->nsubscribers++], HIVE_NAME_MAX + 1, "%s",
 				 source);
-		send_result(self, source, req->id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, NULL);
+		host_send_result(self, source, req->id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, NULL);
 		break;
 	}
 	default:
-		send_result(self, source, req->id, -EOPNOTSUPP, HIVE__RESULT__DOMAIN__LOCAL,
-			    "the host does not serve this request", NULL);
+		if (!host_gap_request(self, source, req))
+			host_send_result(self, source, req->id, -EOPNOTSUPP,
+					 HIVE__RESULT__DOMAIN__LOCAL,
+					 "the host does not serve this request", NULL);
 		break;
 	}
 	flush(self);
@@ -463,6 +475,12 @@ int main(int argc, char **argv)
 	}
 	host_init(&self->h, timeout);
 	self->next_cookie = HOST_COOKIE_FIRST;
+	self->config_path = hive_config(self->a, "config");
+	if (host_load_config(self) < 0) {
+		status = 2;
+		goto out;
+	}
+	host_refill_randomness(self);
 	self->timer_due = UINT64_MAX;
 	hive_on(self->a, HIVE__ENVELOPE__BODY_HCI, on_hci, self);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_L2CAP, on_l2cap, self);

@@ -110,6 +110,7 @@ static void finish(struct host *h)
 	}
 	host_acl_set_buffers(&h->acl, b->acl_len, b->acl_num);
 	h->ready = true;
+	host_gap_ready(h, h->now_ms);
 	host_out_push(h, HOST_OUT_READY);
 }
 

@@ -1,0 +1,775 @@
+/* GAP operations: see host_gap.h. */
+#include "host_gap.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "host.h"
+#include "host_addr.h"
+
+#define COOKIE(gen, slot) (HOST_COOKIE_GAP | (gen) << 8 | (uint64_t)(slot))
+
+/* ---- results --------------------------------------------------------------------- */
+
+static struct host_result *result(struct host *h, uint64_t asker, bool final)
+{
+	if (!asker)
+		return NULL; /* the host's own operation */
+	struct host_out *o = host_out_push(h, HOST_OUT_RESULT);
+	if (!o)
+		return NULL;
+	o->result.asker = asker;
+	o->result.final = final;
+	return &o->result;
+}
+
+static void answer(struct host *h, struct gap_op *op, int32_t status, bool hci,
+		   const char *error)
+{
+	struct host_result *r = result(h, op->asker, true);
+	if (r) {
+		r->status = status;
+		r->hci = hci && status;
+		r->error = error;
+	}
+}
+
+/* ---- operations ------------------------------------------------------------------ */
+
+static struct gap_op *op_new(struct host *h, enum gap_kind kind, uint64_t asker)
+{
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
+		struct gap_op *op = &h->gap.op[i];
+		if (op->in_use)
+			continue;
+		memset(op, 0, sizeof *op);
+		op->in_use = true;
+		op->kind = kind;
+		op->asker = asker;
+		return op;
+	}
+	return NULL;
+}
+
+static int op_index(const struct host *h, const struct gap_op *op)
+{
+	return (int)(op - h->gap.op);
+}
+
+static void op_free(struct host *h, struct gap_op *op)
+{
+	int i = op_index(h, op);
+	if (h->gap.scan_op == i)
+		h->gap.scan_op = -1;
+	if (h->gap.connect_op == i)
+		h->gap.connect_op = -1;
+	op->in_use = false;
+}
+
+/* Appends a command; builder results < 0 mark the operation broken. */
+static void add(struct gap_op *op, uint16_t opcode, const uint8_t *params, int plen)
+{
+	if (op->ncmd == GAP_CMDS_MAX || plen < 0 || plen > GAP_PARAMS_MAX) {
+		op->ncmd = GAP_CMDS_MAX + 1; /* checked by start() */
+		return;
+	}
+	struct gap_cmd *c = &op->cmd[op->ncmd++];
+	c->opcode = opcode;
+	c->plen = (uint8_t)plen;
+	if (plen)
+		memcpy(c->params, params, (size_t)plen);
+}
+
+static int submit_next(struct host *h, struct gap_op *op)
+{
+	const struct gap_cmd *c = &op->cmd[op->next];
+	op->cookie = COOKIE(++h->gap.next_gen & 0xffffffffffull, op_index(h, op));
+	return host_cmdq_submit(&h->cmd, c->opcode, c->params, c->plen, op->cookie);
+}
+
+/* Sends the operation's first command. On failure the operation is freed
+ * and *why says why. */
+static int start(struct host *h, struct gap_op *op, const char **why)
+{
+	int rc = 0;
+	if (op->ncmd == 0 || op->ncmd > GAP_CMDS_MAX) {
+		*why = "the request's parameters do not fit an HCI command";
+		rc = -EINVAL;
+	} else if ((rc = submit_next(h, op)) < 0) {
+		*why = "the HCI command queue is full; retry later";
+	}
+	if (rc < 0)
+		op_free(h, op);
+	return rc;
+}
+
+static struct gap_op *find_kind(struct host *h, enum gap_kind kind, uint16_t handle)
+{
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
+		struct gap_op *op = &h->gap.op[i];
+		if (op->in_use && op->kind == kind && op->handle == handle)
+			return op;
+	}
+	return NULL;
+}
+
+static bool busy(struct host *h, enum gap_kind kind)
+{
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++)
+		if (h->gap.op[i].in_use && h->gap.op[i].kind == kind)
+			return true;
+	return false;
+}
+
+/* ---- addresses -------------------------------------------------------------------- */
+
+void host_gap_own_address(const struct host *h, struct host_addr *out)
+{
+	out->type = h->gap.own_type;
+	memcpy(out->a, h->gap.own_type ? h->gap.random : h->ctrl.bdaddr, 6);
+}
+
+void host_gap_randomness(struct host *h, const uint8_t rnd[16])
+{
+	memcpy(h->gap.rnd, rnd, 16);
+	h->gap.rnd_fresh = true;
+}
+
+/* A new RPA into h->gap.random (not yet given to the controller). */
+static void new_rpa(struct host *h, uint64_t now_ms)
+{
+	uint8_t a[6];
+	if (host_addr_make_rpa(h->gap.cfg.irk, h->gap.rnd, a) == 0) {
+		memcpy(h->gap.random, a, 6);
+		h->gap.rpa_due = true;
+		h->gap.random_set = false;
+	}
+	h->gap.rnd_fresh = false;
+	h->gap.rpa_next_ms = now_ms + (uint64_t)h->gap.cfg.rpa_timeout_s * 1000;
+}
+
+/* Adds LE Set Random Address when the controller does not have ours. */
+static void add_random_address(struct host *h, struct gap_op *op)
+{
+	if (h->gap.own_type != 1 || h->gap.random_set)
+		return;
+	uint8_t p[6];
+	add(op, HCI_OP_LE_SET_RANDOM_ADDRESS, p, gap_build_address(p, sizeof p, h->gap.random));
+}
+
+/* The controller refuses a new random address while it advertises, scans
+ * or connects. */
+static bool radio_busy(const struct host *h)
+{
+	return h->gap.advertising || h->gap.scanning || h->gap.connect_op >= 0;
+}
+
+void host_gap_init(struct host *h, const struct host_config *cfg)
+{
+	memset(&h->gap, 0, sizeof h->gap);
+	h->gap.cfg = *cfg;
+	h->gap.scan_op = h->gap.connect_op = -1;
+	if (cfg->own == HOST_OWN_RANDOM || cfg->own == HOST_OWN_RPA ||
+	    (cfg->own == HOST_OWN_AUTO && cfg->has_address && !cfg->address_public))
+		h->gap.own_type = 1;
+	if (h->gap.own_type && cfg->own != HOST_OWN_RPA && cfg->has_address)
+		memcpy(h->gap.random, cfg->address, 6);
+}
+
+void host_gap_ready(struct host *h, uint64_t now_ms)
+{
+	static const uint8_t zero[6];
+	if (!h->gap.own_type && !memcmp(h->ctrl.bdaddr, zero, 6)) {
+		/* No public address: a static one for this run. */
+		h->gap.own_type = 1;
+		host_addr_make_static(h->gap.rnd, h->gap.random);
+		h->gap.rnd_fresh = false;
+	}
+	if (h->gap.cfg.own == HOST_OWN_RPA && h->gap.cfg.has_irk)
+		new_rpa(h, now_ms);
+	if (!h->gap.own_type)
+		return;
+	h->gap.random_set = false;
+	struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+	const char *why;
+	if (op) {
+		add_random_address(h, op);
+		start(h, op, &why);
+	}
+}
+
+/* ---- requests -------------------------------------------------------------------- */
+
+static int refuse(const char **why, const char *text, int rc)
+{
+	*why = text;
+	return rc;
+}
+
+int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertise *a,
+		       const char **why)
+{
+	if (busy(h, GAP_ADVERTISE) || busy(h, GAP_STOP_ADVERTISING))
+		return refuse(why, "an advertising request is in progress; retry when it ends",
+			      -EBUSY);
+	uint8_t ad[AD_DATA_MAX];
+	int adlen = 0;
+	if (a->has_data) {
+		memcpy(ad, a->data, a->data_len);
+		adlen = (int)a->data_len;
+	} else {
+		struct ad_fields f;
+		ad_fields_init(&f);
+		f.has_flags = !a->no_flags;
+		f.flags = AD_FLAG_LE_GENERAL | AD_FLAG_NO_BREDR;
+		f.name.p = (const uint8_t *)h->gap.cfg.name;
+		f.name.len = (uint8_t)strnlen(h->gap.cfg.name, AD_LEGACY_MAX);
+		if (h->gap.cfg.appearance) {
+			f.has_appearance = true;
+			f.appearance = h->gap.cfg.appearance;
+		}
+		adlen = ad_build(&f, ad, AD_LEGACY_MAX);
+	}
+	if (adlen < 0 || adlen > AD_LEGACY_MAX || a->rsp_len > AD_LEGACY_MAX)
+		return refuse(why, "advertising data or scan response longer than 31 bytes",
+			      -EMSGSIZE);
+	struct gap_op *op = op_new(h, GAP_ADVERTISE, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[GAP_PARAMS_MAX];
+	if (h->gap.advertising)
+		add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
+	if (!h->gap.scanning && h->gap.connect_op < 0)
+		add_random_address(h, op);
+	uint32_t ms = a->interval_ms ? a->interval_ms
+		      : h->gap.cfg.adv_interval_ms ? h->gap.cfg.adv_interval_ms
+						     : GAP_ADV_INTERVAL_MS_DEFAULT;
+	struct gap_adv_params ap = { 0 };
+	ap.interval_min = ap.interval_max = gap_ms_to_slots(ms, 0x20, 0x4000);
+	ap.type = a->connectable ? GAP_ADV_IND : a->rsp_len ? GAP_ADV_SCAN_IND
+							   : GAP_ADV_NONCONN_IND;
+	ap.own_addr_type = h->gap.own_type;
+	add(op, HCI_OP_LE_SET_ADV_PARAMS, p, gap_build_adv_params(p, sizeof p, &ap));
+	add(op, HCI_OP_LE_SET_ADV_DATA, p, gap_build_adv_data(p, sizeof p, ad, (size_t)adlen));
+	add(op, HCI_OP_LE_SET_SCAN_RSP_DATA, p,
+	    gap_build_adv_data(p, sizeof p, a->rsp, a->rsp_len));
+	add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, true));
+	return start(h, op, why);
+}
+
+int host_gap_stop_advertising(struct host *h, uint64_t asker, const char **why)
+{
+	if (busy(h, GAP_ADVERTISE))
+		return refuse(why, "an advertising request is in progress; retry when it ends",
+			      -EBUSY);
+	struct gap_op *op = op_new(h, GAP_STOP_ADVERTISING, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[1];
+	add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
+	return start(h, op, why);
+}
+
+int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint64_t now_ms,
+		  const char **why)
+{
+	if (h->gap.scanning || h->gap.scan_op >= 0 || busy(h, GAP_STOP_SCAN))
+		return refuse(why, "a scan is already running; stop it first", -EBUSY);
+	struct gap_op *op = op_new(h, GAP_SCAN, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[GAP_PARAMS_MAX];
+	if (!h->gap.advertising && h->gap.connect_op < 0)
+		add_random_address(h, op);
+	struct gap_scan_params sp = { 0 };
+	uint32_t ims = s->interval_ms ? s->interval_ms : GAP_SCAN_INTERVAL_MS_DEFAULT;
+	uint32_t wms = s->window_ms ? s->window_ms : ims;
+	if (wms > ims)
+		wms = ims;
+	sp.active = !s->passive;
+	sp.interval = gap_ms_to_slots(ims, 4, 0x4000);
+	sp.window = gap_ms_to_slots(wms, 4, sp.interval);
+	sp.own_addr_type = h->gap.own_type;
+	sp.filter_policy = s->use_filter_accept_list;
+	add(op, HCI_OP_LE_SET_SCAN_PARAMS, p, gap_build_scan_params(p, sizeof p, &sp));
+	add(op, HCI_OP_LE_SET_SCAN_ENABLE, p,
+	    gap_build_scan_enable(p, sizeof p, true, !s->report_duplicates));
+	if (s->duration_ms)
+		op->deadline_ms = now_ms + s->duration_ms;
+	int rc = start(h, op, why);
+	if (rc == 0) {
+		h->gap.scan_op = op_index(h, op);
+		h->gap.scan_reports = 0;
+		h->gap.scan_end_reason = "stopped";
+		ad_acc_init(&h->gap.acc, s->passive);
+	}
+	return rc;
+}
+
+/* Stops the running scan (asker 0: the host's own decision). */
+static int stop_scan(struct host *h, uint64_t asker, const char *reason, const char **why)
+{
+	if (h->gap.scan_op < 0 || busy(h, GAP_STOP_SCAN))
+		return refuse(why, "no scan is running", -ENOENT);
+	struct gap_op *op = op_new(h, GAP_STOP_SCAN, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[2];
+	add(op, HCI_OP_LE_SET_SCAN_ENABLE, p, gap_build_scan_enable(p, sizeof p, false, false));
+	h->gap.op[h->gap.scan_op].deadline_ms = 0;
+	h->gap.scan_end_reason = reason;
+	return start(h, op, why);
+}
+
+int host_gap_stop_scan(struct host *h, uint64_t asker, const char **why)
+{
+	return stop_scan(h, asker, "stopped", why);
+}
+
+int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c,
+		     uint64_t now_ms, const char **why)
+{
+	if (h->gap.connect_op >= 0)
+		return refuse(why, "a connection attempt is in progress; cancel it first",
+			      -EBUSY);
+	struct gap_op *op = op_new(h, GAP_CONNECT, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[GAP_PARAMS_MAX];
+	if (!h->gap.advertising && !h->gap.scanning)
+		add_random_address(h, op);
+	struct gap_create_conn cc = { 0 };
+	cc.scan_interval = cc.scan_window = 0x60;
+	cc.use_filter_accept_list = c->use_filter_accept_list;
+	cc.peer_type = c->peer.type & 1;
+	memcpy(cc.peer, c->peer.a, 6);
+	cc.own_addr_type = h->gap.own_type;
+	cc.interval_min = c->interval_min ? c->interval_min : 24;
+	cc.interval_max = c->interval_max ? c->interval_max : 40;
+	if (cc.interval_max < cc.interval_min)
+		cc.interval_max = cc.interval_min;
+	cc.latency = c->latency;
+	cc.timeout = c->timeout ? c->timeout : 420;
+	add(op, HCI_OP_LE_CREATE_CONNECTION, p, gap_build_create_conn(p, sizeof p, &cc));
+	op->deadline_ms = now_ms + (c->timeout_ms ? c->timeout_ms : GAP_CONNECT_TIMEOUT_MS_DEFAULT);
+	int rc = start(h, op, why);
+	if (rc == 0)
+		h->gap.connect_op = op_index(h, op);
+	return rc;
+}
+
+static int cancel_connect(struct host *h, uint64_t asker, const char **why)
+{
+	struct gap_op *op = op_new(h, asker ? GAP_CANCEL_CONNECT : GAP_INTERNAL, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	add(op, HCI_OP_LE_CREATE_CONNECTION_CANCEL, NULL, 0);
+	return start(h, op, why);
+}
+
+int host_gap_cancel_connect(struct host *h, uint64_t asker, const char **why)
+{
+	if (h->gap.connect_op < 0)
+		return refuse(why, "no connection attempt is in progress", -ENOENT);
+	return cancel_connect(h, asker, why);
+}
+
+static int on_link(struct host *h, uint16_t handle, const char **why)
+{
+	return host_conn_find(&h->conns, handle)
+		       ? 0
+		       : refuse(why, "no such connection handle (see `hive-ctl connections`)",
+				-ENOTCONN);
+}
+
+/* An operation of one command on one link. */
+static int link_op(struct host *h, enum gap_kind kind, uint64_t asker, uint16_t handle,
+		   uint16_t opcode, const uint8_t *p, int plen, const char **why)
+{
+	if (kind != GAP_LTK_REPLY && on_link(h, handle, why) < 0)
+		return -ENOTCONN;
+	if (kind != GAP_READ_RSSI && kind != GAP_SET_DATA_LENGTH && find_kind(h, kind, handle))
+		return refuse(why, "the same request is in progress on this link", -EBUSY);
+	struct gap_op *op = op_new(h, kind, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	op->handle = handle;
+	add(op, opcode, p, plen);
+	return start(h, op, why);
+}
+
+int host_gap_disconnect(struct host *h, uint64_t asker, uint16_t handle, uint8_t reason,
+			const char **why)
+{
+	uint8_t p[3];
+	return link_op(h, GAP_DISCONNECT, asker, handle, HCI_OP_DISCONNECT, p,
+		       gap_build_disconnect(p, sizeof p, handle,
+					    reason ? reason : HCI_ERR_REMOTE_USER_TERMINATED),
+		       why);
+}
+
+int host_gap_update(struct host *h, uint64_t asker, const struct gap_conn_update *u,
+		    const char **why)
+{
+	struct host_conn *c = host_conn_find(&h->conns, u->handle);
+	if (c && c->role == 1)
+		return refuse(why, "this side is peripheral: a peripheral asks the central "
+				   "through l2cap (Connection Parameter Update Request), "
+				   "which the host does not send",
+			      -EOPNOTSUPP);
+	if (u->interval_min < 6 || u->interval_max > 3200 || u->interval_min > u->interval_max ||
+	    u->latency > 499 || u->timeout < 10 || u->timeout > 3200)
+		return refuse(why, "connection parameters out of range (interval 6..3200, "
+				   "latency 0..499, supervision timeout 10..3200)",
+			      -EINVAL);
+	uint8_t p[14];
+	return link_op(h, GAP_UPDATE, asker, u->handle, HCI_OP_LE_CONNECTION_UPDATE, p,
+		       gap_build_conn_update(p, sizeof p, u), why);
+}
+
+int host_gap_set_phy(struct host *h, uint64_t asker, uint16_t handle, uint8_t tx, uint8_t rx,
+		     const char **why)
+{
+	uint8_t p[7];
+	return link_op(h, GAP_SET_PHY, asker, handle, HCI_OP_LE_SET_PHY, p,
+		       gap_build_set_phy(p, sizeof p, handle, tx, rx), why);
+}
+
+int host_gap_set_data_length(struct host *h, uint64_t asker, uint16_t handle, uint16_t octets,
+			     uint16_t time, const char **why)
+{
+	if (octets < 27 || octets > 251)
+		return refuse(why, "tx_octets must be 27..251", -EINVAL);
+	if (!time)
+		time = (uint16_t)((octets + 14) * 8);
+	uint8_t p[6];
+	return link_op(h, GAP_SET_DATA_LENGTH, asker, handle, HCI_OP_LE_SET_DATA_LENGTH, p,
+		       gap_build_set_data_length(p, sizeof p, handle, octets, time), why);
+}
+
+int host_gap_read_rssi(struct host *h, uint64_t asker, uint16_t handle, const char **why)
+{
+	uint8_t p[2];
+	return link_op(h, GAP_READ_RSSI, asker, handle, HCI_OP_READ_RSSI, p,
+		       gap_build_handle(p, sizeof p, handle), why);
+}
+
+int host_gap_filter(struct host *h, uint64_t asker, int fop, const struct host_addr *a,
+		    const char **why)
+{
+	struct gap_op *op = op_new(h, GAP_FILTER, asker);
+	if (!op)
+		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	uint8_t p[7];
+	if (fop == 0)
+		add(op, HCI_OP_LE_CLEAR_FILTER_ACCEPT_LIST, NULL, 0);
+	else
+		add(op, fop == 1 ? HCI_OP_LE_ADD_FILTER_ACCEPT_LIST
+				 : HCI_OP_LE_REMOVE_FILTER_ACCEPT_LIST,
+		    p, gap_build_filter_entry(p, sizeof p, a->type & 1, a->a));
+	return start(h, op, why);
+}
+
+int host_gap_start_encryption(struct host *h, uint64_t asker, uint16_t handle,
+			      const uint8_t ltk[16], uint16_t ediv, const uint8_t rand[8],
+			      const char **why)
+{
+	uint8_t p[28];
+	return link_op(h, GAP_ENCRYPT, asker, handle, HCI_OP_LE_ENABLE_ENCRYPTION, p,
+		       gap_build_enable_encryption(p, sizeof p, handle, rand, ediv, ltk), why);
+}
+
+int host_gap_ltk_reply(struct host *h, uint64_t asker, uint16_t handle, bool found,
+		       const uint8_t ltk[16], const char **why)
+{
+	uint8_t p[18];
+	if (found)
+		return link_op(h, GAP_LTK_REPLY, asker, handle, HCI_OP_LE_LTK_REPLY, p,
+			       gap_build_ltk_reply(p, sizeof p, handle, ltk), why);
+	return link_op(h, GAP_LTK_REPLY, asker, handle, HCI_OP_LE_LTK_NEG_REPLY, p,
+		       gap_build_handle(p, sizeof p, handle), why);
+}
+
+int host_gap_add_irk(struct host *h, const struct host_addr *identity, const uint8_t irk[16])
+{
+	struct gap_irk *slot = NULL;
+	for (unsigned i = 0; i < GAP_IRKS_MAX; i++) {
+		struct gap_irk *k = &h->gap.irks[i];
+		if (k->in_use && k->identity.type == identity->type &&
+		    !memcmp(k->identity.a, identity->a, 6)) {
+			slot = k;
+			break;
+		}
+		if (!k->in_use && !slot)
+			slot = k;
+	}
+	if (!slot)
+		return -ENOSPC;
+	slot->in_use = true;
+	slot->identity = *identity;
+	memcpy(slot->irk, irk, 16);
+	return 0;
+}
+
+void host_gap_remove_irk(struct host *h, const struct host_addr *identity)
+{
+	for (unsigned i = 0; i < GAP_IRKS_MAX; i++) {
+		struct gap_irk *k = &h->gap.irks[i];
+		if (k->in_use && k->identity.type == identity->type &&
+		    !memcmp(k->identity.a, identity->a, 6))
+			k->in_use = false;
+	}
+}
+
+static void report(struct host *h, const struct ad_entry *e);
+
+/* ---- completions --------------------------------------------------------------------- */
+
+static void scan_ended(struct host *h)
+{
+	if (h->gap.scan_op < 0)
+		return;
+	struct gap_op *scan = &h->gap.op[h->gap.scan_op];
+	const struct ad_entry *e;
+	while ((e = ad_acc_take_pending(&h->gap.acc)))
+		report(h, e); /* scannable devices whose response never came */
+	struct host_result *r = result(h, scan->asker, true);
+	if (r) {
+		r->value = HOST_VALUE_SCAN_ENDED;
+		r->reports = h->gap.scan_reports;
+		r->reason = h->gap.scan_end_reason;
+	}
+	h->gap.scanning = false;
+	op_free(h, scan);
+}
+
+/* The commands of op are all done. */
+static void commands_done(struct host *h, struct gap_op *op, const struct host_cmd_done *d)
+{
+	struct host_result *r;
+	switch (op->kind) {
+	case GAP_INTERNAL:
+		op_free(h, op);
+		return;
+	case GAP_ADVERTISE:
+		h->gap.advertising = true;
+		r = result(h, op->asker, true);
+		if (r) {
+			r->value = HOST_VALUE_ADVERTISE;
+			host_gap_own_address(h, &r->own);
+		}
+		op_free(h, op);
+		return;
+	case GAP_STOP_ADVERTISING:
+		h->gap.advertising = false;
+		answer(h, op, 0, false, NULL);
+		op_free(h, op);
+		return;
+	case GAP_SCAN:
+		h->gap.scanning = true;
+		op->waiting = true;
+		return;
+	case GAP_STOP_SCAN:
+		answer(h, op, 0, false, NULL);
+		op_free(h, op);
+		scan_ended(h);
+		return;
+	case GAP_CONNECT:
+	case GAP_DISCONNECT:
+	case GAP_UPDATE:
+	case GAP_SET_PHY:
+		op->waiting = true; /* the event tells the outcome */
+		return;
+	case GAP_READ_RSSI: {
+		uint16_t handle;
+		int8_t rssi;
+		if (gap_decode_rssi(d->ret, d->ret_len, &handle, &rssi) < 0) {
+			answer(h, op, -EBADMSG, false, "the controller's Read RSSI answer is malformed");
+		} else if ((r = result(h, op->asker, true))) {
+			r->value = HOST_VALUE_RSSI;
+			r->handle = handle;
+			r->rssi = rssi;
+		}
+		op_free(h, op);
+		return;
+	}
+	default:
+		answer(h, op, 0, false, NULL);
+		op_free(h, op);
+		return;
+	}
+}
+
+static void rpa_applied(struct host *h, const struct gap_cmd *c)
+{
+	if (c->opcode == HCI_OP_LE_SET_RANDOM_ADDRESS && c->plen == 6 &&
+	    !memcmp(c->params, h->gap.random, 6)) {
+		h->gap.random_set = true;
+		h->gap.rpa_due = false;
+	}
+}
+
+void host_gap_cmd_done(struct host *h, const struct host_cmd_done *d)
+{
+	unsigned slot = (unsigned)(d->cookie & 0xff);
+	if (slot >= GAP_OPS_MAX)
+		return;
+	struct gap_op *op = &h->gap.op[slot];
+	if (!op->in_use || op->cookie != d->cookie || op->waiting)
+		return; /* an operation that ended already */
+	if (d->err || d->status) {
+		if (op->kind == GAP_CONNECT && op->timed_out) {
+			answer(h, op, -ETIMEDOUT, false, "no connection within the timeout");
+		} else if (d->err) {
+			answer(h, op, d->err, false,
+			       "the controller did not complete a command in time");
+		} else {
+			answer(h, op, d->status, true, hci_error_name(d->status));
+		}
+		if (op->kind == GAP_SCAN)
+			h->gap.scanning = false;
+		op_free(h, op);
+		return;
+	}
+	rpa_applied(h, &op->cmd[op->next]);
+	if (op->cmd[op->next].opcode == HCI_OP_LE_SET_ADV_ENABLE)
+		h->gap.advertising = op->cmd[op->next].params[0] != 0;
+	op->next++;
+	if (op->next < op->ncmd) {
+		if (submit_next(h, op) < 0) {
+			answer(h, op, -ENOBUFS, false, "the HCI command queue is full; retry later");
+			op_free(h, op);
+		}
+		return;
+	}
+	commands_done(h, op, d);
+}
+
+void host_gap_on_connection(struct host *h, uint8_t status, uint8_t role,
+			    const struct host_conn *c)
+{
+	if (status == HCI_SUCCESS && role == 1)
+		h->gap.advertising = false; /* legacy advertising stops on a connection */
+	if (h->gap.connect_op < 0 || (status == HCI_SUCCESS && role != 0))
+		return;
+	struct gap_op *op = &h->gap.op[h->gap.connect_op];
+	struct host_result *r;
+	if (status == HCI_SUCCESS) {
+		if ((r = result(h, op->asker, true))) {
+			r->value = HOST_VALUE_CONNECTION;
+			r->conn = *c;
+		}
+	} else if (op->timed_out) {
+		answer(h, op, -ETIMEDOUT, false, "no connection within the timeout");
+	} else if (status == HCI_ERR_UNKNOWN_CONNECTION) {
+		answer(h, op, -ECANCELED, false, "the connection attempt was cancelled");
+	} else {
+		answer(h, op, status, true, hci_error_name(status));
+	}
+	op_free(h, op);
+}
+
+static void link_gone(struct host *h, uint16_t handle)
+{
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
+		struct gap_op *op = &h->gap.op[i];
+		if (!op->in_use || op->handle != handle || !op->waiting)
+			continue;
+		if (op->kind == GAP_UPDATE || op->kind == GAP_SET_PHY) {
+			answer(h, op, -ENOTCONN, false, "the link went down");
+			op_free(h, op);
+		}
+	}
+}
+
+void host_gap_on_disconnection(struct host *h, uint16_t handle, uint8_t status)
+{
+	struct gap_op *op = find_kind(h, GAP_DISCONNECT, handle);
+	if (op && op->waiting) {
+		answer(h, op, status, true, status ? hci_error_name(status) : NULL);
+		op_free(h, op);
+	}
+	if (status == HCI_SUCCESS)
+		link_gone(h, handle);
+}
+
+void host_gap_on_link_update(struct host *h, enum host_link_kind kind, uint16_t handle,
+			     uint8_t status)
+{
+	enum gap_kind k = kind == HOST_LINK_PARAMETERS_UPDATED ? GAP_UPDATE : GAP_SET_PHY;
+	struct gap_op *op = find_kind(h, k, handle);
+	if (!op || !op->waiting)
+		return;
+	answer(h, op, status, true, status ? hci_error_name(status) : NULL);
+	op_free(h, op);
+}
+
+static void report(struct host *h, const struct ad_entry *e)
+{
+	if (h->gap.scan_op < 0 || !e)
+		return;
+	struct host_result *r = result(h, h->gap.op[h->gap.scan_op].asker, false);
+	if (!r)
+		return;
+	h->gap.scan_reports++;
+	r->value = HOST_VALUE_SCAN_REPORT;
+	r->report = e;
+	if (e->addr_type == 1 && host_addr_is_rpa(e->addr)) {
+		for (unsigned i = 0; i < GAP_IRKS_MAX; i++) {
+			const struct gap_irk *k = &h->gap.irks[i];
+			if (k->in_use && host_addr_resolve(k->irk, e->addr)) {
+				r->has_identity = true;
+				r->identity = k->identity;
+				break;
+			}
+		}
+	}
+}
+
+void host_gap_on_adv_report(struct host *h, const struct ad_report_in *r)
+{
+	if (!r || !h->gap.scanning)
+		return;
+	report(h, ad_acc_update(&h->gap.acc, r));
+}
+
+void host_gap_on_time(struct host *h, uint64_t now_ms)
+{
+	const char *why;
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
+		struct gap_op *op = &h->gap.op[i];
+		if (!op->in_use || !op->deadline_ms || op->deadline_ms > now_ms)
+			continue;
+		op->deadline_ms = 0;
+		if (op->kind == GAP_CONNECT) {
+			op->timed_out = true;
+			if (cancel_connect(h, 0, &why) < 0) {
+				answer(h, op, -ETIMEDOUT, false, "no connection within the timeout");
+				op_free(h, op);
+			}
+		} else if (op->kind == GAP_SCAN) {
+			stop_scan(h, 0, "duration", &why);
+		}
+	}
+	if (h->gap.rpa_next_ms && h->gap.rpa_next_ms <= now_ms) {
+		new_rpa(h, now_ms);
+		if (!radio_busy(h)) {
+			struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+			if (op) {
+				add_random_address(h, op);
+				start(h, op, &why);
+			}
+		}
+	}
+}
+
+uint64_t host_gap_deadline(const struct host *h)
+{
+	uint64_t d = h->gap.rpa_next_ms ? h->gap.rpa_next_ms : UINT64_MAX;
+	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
+		const struct gap_op *op = &h->gap.op[i];
+		if (op->in_use && op->deadline_ms && op->deadline_ms < d)
+			d = op->deadline_ms;
+	}
+	return d;
+}

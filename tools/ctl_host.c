@@ -1,0 +1,646 @@
+/* hive-ctl commands of the host actor: advertising, scanning, connecting
+ * and the links. Each sends one Request to "host" and waits for its Result
+ * (a scan: for its stream of reports and its end). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define HOST_TIMEOUT_MS 10000
+#define DEVICES_MAX 128
+
+struct call {
+	uint64_t id;
+	bool done;
+	bool undeliverable;
+	Hive__Result *final; /* deep copy */
+	/* scan: the latest report per device */
+	unsigned ndev;
+	Hive__ScanReport *dev[DEVICES_MAX];
+};
+
+static Hive__Result *copy_result(const Hive__Result *r)
+{
+	size_t n = hive__result__get_packed_size(r);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return NULL;
+	hive__result__pack(r, buf);
+	Hive__Result *c = hive__result__unpack(NULL, n, buf);
+	free(buf);
+	return c;
+}
+
+static void keep_report(struct call *k, const Hive__ScanReport *sr)
+{
+	size_t n = hive__scan_report__get_packed_size(sr);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return;
+	hive__scan_report__pack(sr, buf);
+	Hive__ScanReport *c = hive__scan_report__unpack(NULL, n, buf);
+	free(buf);
+	if (!c)
+		return;
+	for (unsigned i = 0; i < k->ndev; i++) {
+		const Hive__Address *a = k->dev[i]->address, *b = c->address;
+		if (a && b && a->type == b->type && a->bdaddr.len == b->bdaddr.len &&
+		    !memcmp(a->bdaddr.data, b->bdaddr.data, a->bdaddr.len)) {
+			/* A report with a scan response or a name wins. */
+			if (!c->has_scan_response && k->dev[i]->has_scan_response) {
+				k->dev[i]->rssi = c->rssi;
+				hive__scan_report__free_unpacked(c, NULL);
+				return;
+			}
+			hive__scan_report__free_unpacked(k->dev[i], NULL);
+			k->dev[i] = c;
+			return;
+		}
+	}
+	if (k->ndev < DEVICES_MAX)
+		k->dev[k->ndev++] = c;
+	else
+		hive__scan_report__free_unpacked(c, NULL);
+}
+
+static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	struct call *k = arg;
+	const Hive__Result *r = env->result;
+	if (r->id != k->id || k->done)
+		return;
+	if (r->value_case == HIVE__RESULT__VALUE_SCAN_REPORT && r->status == 0) {
+		keep_report(k, r->scan_report);
+		return;
+	}
+	k->final = copy_result(r);
+	k->done = true;
+}
+
+static void on_undeliverable(struct hive_actor *a, const char *source,
+			     const Hive__Envelope *env, void *arg)
+{
+	struct call *k = arg;
+	k->undeliverable = true;
+	k->done = true;
+}
+
+static void call_free(struct call *k)
+{
+	if (k->final)
+		hive__result__free_unpacked(k->final, NULL);
+	for (unsigned i = 0; i < k->ndev; i++)
+		hive__scan_report__free_unpacked(k->dev[i], NULL);
+	memset(k, 0, sizeof *k);
+}
+
+/* Sends req to host and waits for its final result. Returns 0 when it
+ * succeeded (k->final set); otherwise reports and returns -1. */
+static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_ms,
+		struct call *k)
+{
+	memset(k, 0, sizeof *k);
+	if (ctl_connect(c, 0) < 0)
+		return ctl_fail(c, cmd, "no graph answers at %s", c->run_dir);
+	k->id = req->id = c->next_request_id++;
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, k);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_UNDELIVERABLE, on_undeliverable, k);
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = req;
+	int rc = hive_send(c->actor, "host", &env);
+	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (rc == 0 && !k->done && hive_now_ns() < deadline && !hive_actor_stopping(c->actor))
+		if (hive_run_once(c->actor, 50) < 0)
+			break;
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, NULL, NULL);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_UNDELIVERABLE, NULL, NULL);
+	if (rc < 0 || k->undeliverable)
+		return ctl_fail(c, cmd, "the host actor is not running ('status' shows the actors)");
+	if (!k->done || !k->final)
+		return ctl_fail(c, cmd, "the host did not answer within %d ms", timeout_ms);
+	if (k->final->status)
+		return ctl_fail(c, cmd, "%s (status %d%s)",
+				k->final->error && *k->final->error ? k->final->error : "failed",
+				k->final->status,
+				k->final->domain == HIVE__RESULT__DOMAIN__HCI ? ", HCI" : "");
+	return 0;
+}
+
+/* ---- formatting ---------------------------------------------------------------- */
+
+static const char *addr_type_name(int t)
+{
+	static const char *const n[] = { "public", "random", "public-identity",
+					 "random-identity" };
+	return t >= 0 && t < 4 ? n[t] : "?";
+}
+
+static void addr_text(const Hive__Address *a, char out[18])
+{
+	if (!a || a->bdaddr.len != 6) {
+		snprintf(out, 18, "-");
+		return;
+	}
+	const uint8_t *b = a->bdaddr.data;
+	snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", b[5], b[4], b[3], b[2], b[1], b[0]);
+}
+
+static void uuid_text(const ProtobufCBinaryData *u, char *out, size_t cap)
+{
+	const uint8_t *b = u->data;
+	if (u->len == 2)
+		snprintf(out, cap, "%02x%02x", b[1], b[0]);
+	else if (u->len == 4)
+		snprintf(out, cap, "%02x%02x%02x%02x", b[3], b[2], b[1], b[0]);
+	else if (u->len == 16)
+		snprintf(out, cap,
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[15], b[14], b[13], b[12], b[11], b[10], b[9], b[8], b[7], b[6], b[5],
+			 b[4], b[3], b[2], b[1], b[0]);
+	else
+		snprintf(out, cap, "?");
+}
+
+static json_t *conn_json(const Hive__ConnectionInfo *ci)
+{
+	char own[18], peer[18];
+	addr_text(ci->own, own);
+	addr_text(ci->peer, peer);
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:i}",
+			 "handle", (int)ci->handle, "role",
+			 ci->role == HIVE__CONNECTED__ROLE__PERIPHERAL ? "peripheral" : "central",
+			 "own", own, "peer", peer, "peer_type",
+			 addr_type_name(ci->peer ? (int)ci->peer->type : -1), "interval",
+			 (int)ci->interval, "latency", (int)ci->latency, "supervision_timeout",
+			 (int)ci->supervision_timeout, "tx_phy", (int)ci->tx_phy, "rx_phy",
+			 (int)ci->rx_phy, "max_tx_octets", (int)ci->max_tx_octets, "max_rx_octets",
+			 (int)ci->max_rx_octets, "encrypted", ci->encrypted, "att_mtu",
+			 (int)ci->att_mtu);
+}
+
+static void ok_json(struct ctl *c, const char *cmd)
+{
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b}", "command", cmd, "ok", 1));
+}
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n % 2 || n / 2 > cap)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/* "180d", "0000fe2c" or a 128-bit UUID with dashes: to LE bytes. */
+static int parse_uuid(const char *s, uint8_t out[16], size_t *len)
+{
+	char hex[33];
+	size_t n = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '-')
+			continue;
+		if (n == 32)
+			return -EINVAL;
+		hex[n++] = *p;
+	}
+	hex[n] = 0;
+	uint8_t be[16];
+	if ((n != 4 && n != 8 && n != 32) || parse_hex(hex, be, sizeof be, len) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < *len; i++)
+		out[i] = be[*len - 1 - i];
+	return 0;
+}
+
+static int parse_addr(const char *s, uint8_t out[6])
+{
+	unsigned b[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		out[i] = (uint8_t)b[5 - i];
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 0);
+	if (!*s || *end || errno || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* The only connection's handle when none was given. */
+static int pick_handle(struct ctl *c, const char *cmd, const char *arg, uint32_t *handle)
+{
+	unsigned long v;
+	if (arg) {
+		if (parse_uint(arg, 0x0eff, &v) < 0)
+			return ctl_fail(c, cmd, "'%s' is not a connection handle", arg);
+		*handle = (uint32_t)v;
+		return 0;
+	}
+	Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+	req.connections = &q;
+	struct call k;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		const Hive__ConnectionTable *t = k.final->connections;
+		if (!t || t->n_connections != 1)
+			rc = ctl_fail(c, cmd, "%s connection%s: give the handle (see 'connections')",
+				      t && t->n_connections ? "more than one" : "no",
+				      t && t->n_connections ? "" : " to use");
+		else
+			*handle = t->connections[0]->handle;
+	}
+	call_free(&k);
+	return rc;
+}
+
+/* ---- commands ------------------------------------------------------------------------ */
+
+int ctl_cmd_advertise(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "advertise";
+	Hive__Request req = HIVE__REQUEST__INIT;
+	struct call k;
+	if (argc == 2 && !strcmp(argv[1], "off")) {
+		Hive__StopAdvertising s = HIVE__STOP_ADVERTISING__INIT;
+		req.op_case = HIVE__REQUEST__OP_STOP_ADVERTISING;
+		req.stop_advertising = &s;
+		int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+		if (rc == 0) {
+			ok_json(c, cmd);
+			if (!c->json)
+				printf("advertising stopped\n");
+		}
+		call_free(&k);
+		return rc;
+	}
+	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
+	Hive__AdvertisingData data = HIVE__ADVERTISING_DATA__INIT, rsp = HIVE__ADVERTISING_DATA__INIT;
+	uint8_t uuids[16][16], manuf[31];
+	ProtobufCBinaryData ub[16];
+	Hive__ManufacturerData md = HIVE__MANUFACTURER_DATA__INIT, *mdp = &md;
+	bool fields = false;
+	unsigned long v;
+	adv.connectable = true;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--connectable")) {
+			adv.connectable = true;
+		} else if (!strcmp(a, "--non-connectable")) {
+			adv.connectable = false;
+		} else if (!strcmp(a, "--name") && val) {
+			rsp.name = (char *)val;
+			adv.scan_response = &rsp;
+			i++;
+		} else if (!strcmp(a, "--interval") && val) {
+			if (parse_uint(val, 10240, &v) < 0 || v < 20)
+				return ctl_fail(c, cmd, "--interval %s: milliseconds 20..10240", val);
+			adv.interval_ms = (uint32_t)v;
+			i++;
+		} else if (!strcmp(a, "--uuid") && val) {
+			size_t n;
+			if (data.n_uuids == 16 || parse_uuid(val, uuids[data.n_uuids], &n) < 0)
+				return ctl_fail(c, cmd, "--uuid %s: expected 16, 32 or 128-bit UUID",
+						val);
+			ub[data.n_uuids].data = uuids[data.n_uuids];
+			ub[data.n_uuids].len = n;
+			data.n_uuids++;
+			fields = true;
+			i++;
+		} else if (!strcmp(a, "--manufacturer") && val) {
+			size_t n;
+			if (parse_hex(val, manuf, sizeof manuf, &n) < 0 || n < 2)
+				return ctl_fail(c, cmd, "--manufacturer %s: hex of the company id "
+						"(little-endian) and the data", val);
+			md.company = (uint32_t)(manuf[0] | manuf[1] << 8);
+			md.data.data = manuf + 2;
+			md.data.len = n - 2;
+			data.n_manufacturer = 1;
+			data.manufacturer = &mdp;
+			fields = true;
+			i++;
+		} else {
+			return ctl_fail(c, cmd, "usage: advertise [--name NAME] [--connectable|"
+					"--non-connectable] [--interval MS] [--uuid UUID]... "
+					"[--manufacturer HEX] | advertise off");
+		}
+	}
+	data.uuids = ub;
+	if (fields || rsp.name)
+		adv.data = &data; /* the host adds the flags */
+	req.op_case = HIVE__REQUEST__OP_ADVERTISE;
+	req.advertise = &adv;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		const Hive__AdvertiseResult *ar = k.final->advertise;
+		char t[18];
+		addr_text(ar ? ar->own : NULL, t);
+		if (c->json)
+			ctl_print_json(json_pack("{s:s, s:b, s:s, s:s, s:b}", "command", cmd, "ok", 1,
+						 "address", t, "type",
+						 addr_type_name(ar && ar->own ? (int)ar->own->type : -1),
+						 "connectable", adv.connectable));
+		else
+			printf("advertising as %s (%s)%s\n", t,
+			       addr_type_name(ar && ar->own ? (int)ar->own->type : -1),
+			       adv.connectable ? ", connectable" : "");
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_scan(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "scan";
+	Hive__Scan s = HIVE__SCAN__INIT;
+	unsigned long secs = 5;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--passive")) {
+			s.passive = true;
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			if (parse_uint(argv[++i], 3600, &secs) < 0 || secs < 1)
+				return ctl_fail(c, cmd, "--seconds %s: 1..3600", argv[i]);
+		} else {
+			return ctl_fail(c, cmd, "usage: scan [--seconds N] [--passive]");
+		}
+	}
+	s.duration_ms = (uint32_t)(secs * 1000);
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SCAN;
+	req.scan = &s;
+	struct call k;
+	int rc = call(c, cmd, &req, (int)s.duration_ms + HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		json_t *list = c->json ? json_array() : NULL;
+		for (unsigned i = 0; i < k.ndev; i++) {
+			const Hive__ScanReport *r = k.dev[i];
+			const Hive__AdvertisingData *d = r->data;
+			char t[18], u[40], uu[16 * 40] = "";
+			addr_text(r->address, t);
+			json_t *ju = c->json ? json_array() : NULL;
+			for (size_t j = 0; d && j < d->n_uuids; j++) {
+				uuid_text(&d->uuids[j], u, sizeof u);
+				if (ju)
+					json_array_append_new(ju, json_string(u));
+				size_t l = strlen(uu);
+				snprintf(uu + l, sizeof uu - l, "%s%s", l ? "," : "", u);
+			}
+			const char *name = d && d->name ? d->name : "";
+			const char *type = addr_type_name(r->address ? (int)r->address->type : -1);
+			if (list)
+				json_array_append_new(
+					list, json_pack("{s:s, s:s, s:s, s:i, s:o, s:b, s:b}", "address",
+							t, "type", type, "name", name, "rssi",
+							(int)r->rssi, "uuids", ju, "connectable",
+							r->connectable, "scan_response",
+							r->has_scan_response));
+			else
+				printf("%s %-6s %-20s rssi %4d%s%s\n", t, type,
+				       *name ? name : "(no name)", (int)r->rssi, *uu ? " uuids " : "",
+				       uu);
+		}
+		if (list)
+			ctl_print_json(json_pack("{s:s, s:b, s:o}", "command", cmd, "ok", 1,
+						 "devices", list));
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_connect(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "connect";
+	uint8_t a[6];
+	unsigned long secs = 5;
+	Hive__Address peer = HIVE__ADDRESS__INIT;
+	if (argc < 2 || parse_addr(argv[1], a) < 0)
+		return ctl_fail(c, cmd, "usage: connect ADDR [--random] [--timeout S]");
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--random"))
+			peer.type = HIVE__ADDRESS__TYPE__RANDOM;
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc &&
+			 parse_uint(argv[i + 1], 600, &secs) == 0 && secs > 0)
+			i++;
+		else
+			return ctl_fail(c, cmd, "usage: connect ADDR [--random] [--timeout S]");
+	}
+	peer.bdaddr.data = a;
+	peer.bdaddr.len = 6;
+	Hive__Connect con = HIVE__CONNECT__INIT;
+	con.peer = &peer;
+	con.timeout_ms = (uint32_t)(secs * 1000);
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_CONNECT;
+	req.connect = &con;
+	struct call k;
+	int rc = call(c, cmd, &req, (int)con.timeout_ms + HOST_TIMEOUT_MS, &k);
+	if (rc == 0 && k.final->connection) {
+		if (c->json) {
+			json_t *j = conn_json(k.final->connection);
+			json_object_set_new(j, "command", json_string(cmd));
+			json_object_set_new(j, "ok", json_true());
+			ctl_print_json(j);
+		} else {
+			printf("connected: handle 0x%04x\n", k.final->connection->handle);
+		}
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_disconnect(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "disconnect";
+	uint32_t handle;
+	if (argc > 2)
+		return ctl_fail(c, cmd, "usage: disconnect [HANDLE]");
+	if (pick_handle(c, cmd, argc == 2 ? argv[1] : NULL, &handle) < 0)
+		return -1;
+	Hive__Disconnect d = HIVE__DISCONNECT__INIT;
+	d.handle = handle;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_DISCONNECT;
+	req.disconnect = &d;
+	struct call k;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		if (c->json)
+			ctl_print_json(json_pack("{s:s, s:b, s:i}", "command", cmd, "ok", 1, "handle",
+						 (int)handle));
+		else
+			printf("disconnected: handle 0x%04x\n", handle);
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_connections(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "connections";
+	Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+	req.connections = &q;
+	struct call k;
+	if (argc != 1)
+		return ctl_fail(c, cmd, "usage: connections");
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		const Hive__ConnectionTable *t = k.final->connections;
+		size_t n = t ? t->n_connections : 0;
+		json_t *list = c->json ? json_array() : NULL;
+		if (!c->json)
+			printf("%-7s %-10s %-17s %-17s %8s %7s %7s %4s %6s %4s\n", "handle", "role",
+			       "peer", "own", "interval", "latency", "timeout", "phy", "octets",
+			       "enc");
+		for (size_t i = 0; i < n; i++) {
+			const Hive__ConnectionInfo *ci = t->connections[i];
+			if (list) {
+				json_array_append_new(list, conn_json(ci));
+				continue;
+			}
+			char own[18], peer[18];
+			addr_text(ci->own, own);
+			addr_text(ci->peer, peer);
+			printf("0x%04x  %-10s %-17s %-17s %8u %7u %7u %u/%u %6u %4s\n", ci->handle,
+			       ci->role == HIVE__CONNECTED__ROLE__PERIPHERAL ? "peripheral"
+									     : "central",
+			       peer, own, ci->interval, ci->latency, ci->supervision_timeout,
+			       ci->tx_phy, ci->rx_phy, ci->max_tx_octets, ci->encrypted ? "yes" : "no");
+		}
+		if (list)
+			ctl_print_json(json_pack("{s:s, s:b, s:o}", "command", cmd, "ok", 1,
+						 "connections", list));
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_conn_update(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "conn-update";
+	const char *hs = NULL;
+	unsigned long interval = 30, latency = 0, timeout = 4000;
+	for (int i = 1; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : "";
+		if (!strcmp(argv[i], "--interval") && parse_uint(val, 4000, &interval) == 0)
+			i++;
+		else if (!strcmp(argv[i], "--latency") && parse_uint(val, 499, &latency) == 0)
+			i++;
+		else if (!strcmp(argv[i], "--timeout") && parse_uint(val, 32000, &timeout) == 0)
+			i++;
+		else if (!hs && argv[i][0] != '-')
+			hs = argv[i];
+		else
+			return ctl_fail(c, cmd, "usage: conn-update [HANDLE] [--interval MS] "
+					"[--latency N] [--timeout MS]");
+	}
+	uint32_t handle;
+	if (pick_handle(c, cmd, hs, &handle) < 0)
+		return -1;
+	Hive__UpdateConnection u = HIVE__UPDATE_CONNECTION__INIT;
+	u.handle = handle;
+	u.interval_min = u.interval_max = (uint32_t)(interval * 4 / 5); /* 1.25 ms units */
+	u.latency = (uint32_t)latency;
+	u.supervision_timeout = (uint32_t)(timeout / 10);
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_UPDATE_CONNECTION;
+	req.update_connection = &u;
+	struct call k;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		ok_json(c, cmd);
+		if (!c->json)
+			printf("parameters updated on 0x%04x\n", handle);
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_phy(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "phy";
+	const char *hs = NULL;
+	uint32_t phys = 0x02;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "1m"))
+			phys = 0x01;
+		else if (!strcmp(argv[i], "2m"))
+			phys = 0x02;
+		else if (!strcmp(argv[i], "coded"))
+			phys = 0x04;
+		else if (!hs)
+			hs = argv[i];
+		else
+			return ctl_fail(c, cmd, "usage: phy [HANDLE] [1m|2m|coded]");
+	}
+	uint32_t handle;
+	if (pick_handle(c, cmd, hs, &handle) < 0)
+		return -1;
+	Hive__SetPhy p = HIVE__SET_PHY__INIT;
+	p.handle = handle;
+	p.tx_phys = p.rx_phys = phys;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SET_PHY;
+	req.set_phy = &p;
+	struct call k;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0) {
+		ok_json(c, cmd);
+		if (!c->json)
+			printf("PHY updated on 0x%04x\n", handle);
+	}
+	call_free(&k);
+	return rc;
+}
+
+int ctl_cmd_rssi(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = "rssi";
+	uint32_t handle;
+	if (argc > 2)
+		return ctl_fail(c, cmd, "usage: rssi [HANDLE]");
+	if (pick_handle(c, cmd, argc == 2 ? argv[1] : NULL, &handle) < 0)
+		return -1;
+	Hive__ReadRssi rr = HIVE__READ_RSSI__INIT;
+	rr.handle = handle;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_READ_RSSI;
+	req.read_rssi = &rr;
+	struct call k;
+	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	if (rc == 0 && k.final->rssi) {
+		if (c->json)
+			ctl_print_json(json_pack("{s:s, s:b, s:i, s:i}", "command", cmd, "ok", 1,
+						 "handle", (int)handle, "rssi",
+						 (int)k.final->rssi->rssi));
+		else
+			printf("0x%04x rssi %d dBm\n", handle, (int)k.final->rssi->rssi);
+	}
+	call_free(&k);
+	return rc;
+}
