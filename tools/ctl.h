@@ -67,11 +67,14 @@ int ctl_cmd_bonds(struct ctl *c, int argc, char **argv);
 int ctl_cmd_unpair(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv);
 
-/* Commands of the smp actor (ctl_smp.c). */
-int ctl_cmd_pair(struct ctl *c, int argc, char **argv);
-int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv);
-int ctl_cmd_bonds(struct ctl *c, int argc, char **argv);
-int ctl_cmd_unpair(struct ctl *c, int argc, char **argv);
-int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv);
+/* Commands of the gatt actor (ctl_gatt.c). */
+int ctl_cmd_gatt_discover(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_read(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_write(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_subscribe(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_unsubscribe(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_mtu(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_db(struct ctl *c, int argc, char **argv);
+int ctl_cmd_gatt_notify(struct ctl *c, int argc, char **argv);
 
 #endif

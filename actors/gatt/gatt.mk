@@ -1,10 +1,18 @@
-# The gatt actor: ATT codec, attribute database, GATT server (pure parts).
-# The program (hive-gatt) comes with the I/O shell once l2cap and the
-# proto messages for ATT bearers exist.
+# The gatt actor: ATT codec, attribute database, GATT server and client
+# (pure parts), and the hive-gatt program (gatt_actor.c holds the actor's
+# state, gatt_main.c the I/O).
 GATT_PURE_SRCS := actors/gatt/att_codec.c actors/gatt/gatt_db.c actors/gatt/gatt_db_json.c \
-	actors/gatt/gatt_server.c actors/gatt/gatt_server_read.c
+	actors/gatt/gatt_server.c actors/gatt/gatt_server_read.c \
+	actors/gatt/gatt_client.c actors/gatt/gatt_client_proc.c
 
 test_att_codec_SRCS := actors/gatt/att_codec.c
 test_gatt_db_SRCS := $(GATT_PURE_SRCS)
 test_gatt_server_SRCS := $(GATT_PURE_SRCS)
+test_gatt_client_SRCS := $(GATT_PURE_SRCS)
 fuzz_att_server_SRCS := $(GATT_PURE_SRCS)
+fuzz_att_client_SRCS := $(GATT_PURE_SRCS)
+
+PROGRAMS += hive-gatt
+hive-gatt_SRCS := actors/gatt/gatt_main.c actors/gatt/gatt_actor.c $(GATT_PURE_SRCS)
+# test_gatt_actor runs the program; it links the codec to build PDUs.
+test_gatt_actor_SRCS := actors/gatt/att_codec.c

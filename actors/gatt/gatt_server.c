@@ -125,6 +125,29 @@ uint16_t gatt_server_mtu(const struct gatt_server *s, uint16_t conn)
 	return c ? c->mtu : 0;
 }
 
+int gatt_server_set_mtu(struct gatt_server *s, uint16_t conn, uint16_t mtu)
+{
+	struct gatt_conn *c = find_conn(s, conn);
+	if (!c)
+		return -ENOENT;
+	if (mtu < ATT_DEFAULT_LE_MTU || mtu > ATT_MAX_MTU)
+		return -EINVAL;
+	c->mtu = mtu;
+	return 0;
+}
+
+int gatt_server_set_cccd(struct gatt_server *s, uint16_t conn, uint16_t value_handle,
+			 uint16_t value)
+{
+	struct gatt_conn *c = find_conn(s, conn);
+	uint16_t h = gatt_db_cccd_of(s->db, value_handle);
+	const struct gatt_attr *a = h ? gatt_db_at(s->db, h - 1u) : NULL;
+	if (!c || !a)
+		return -ENOENT;
+	c->cccd[a->cccd_index] = value;
+	return 0;
+}
+
 uint16_t gatt_server_cccd(const struct gatt_server *s, uint16_t conn, uint16_t value_handle)
 {
 	const struct gatt_conn *c = find_conn(s, conn);

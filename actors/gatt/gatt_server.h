@@ -100,6 +100,13 @@ int gatt_server_set_security(struct gatt_server *s, uint16_t conn,
 			     const struct gatt_security *sec);
 /* The MTU of a bearer (0 when unknown). */
 uint16_t gatt_server_mtu(const struct gatt_server *s, uint16_t conn);
+/* The bearer's MTU was set by our client's exchange (23..517). -ENOENT,
+ * -EINVAL. */
+int gatt_server_set_mtu(struct gatt_server *s, uint16_t conn, uint16_t mtu);
+/* Restores a CCCD value of a connection (a restarted actor's snapshot).
+ * -ENOENT when conn or the CCCD of value_handle is unknown. */
+int gatt_server_set_cccd(struct gatt_server *s, uint16_t conn, uint16_t value_handle,
+			 uint16_t value);
 /* The CCCD value a connection wrote for a characteristic value handle. */
 uint16_t gatt_server_cccd(const struct gatt_server *s, uint16_t conn, uint16_t value_handle);
 

@@ -1,0 +1,624 @@
+/* hive-gatt: the gatt actor's I/O shell. The only file of the gatt actor
+ * that touches ZeroMQ, timers and protobuf-c.
+ *
+ *   hive-gatt [runtime options] [--set db=PATH] [--set name=NAME]
+ *             [--set l2cap=NAME]
+ *
+ * db: the attribute database as JSON (gatt_db_json.c); without it only the
+ * GAP (device name NAME, default "hive") and GATT services. l2cap: the actor
+ * that carries our ATT PDUs (default "l2cap").
+ *
+ * In: ChannelPdu on CID 4 (from l2cap), LinkEvent (from host), Request.gatt
+ * (from apps). Out: ChannelPdu (handle, CID 4) to l2cap, Result.gatt to the
+ * asker, GattEvent to the apps that sent subscribe_events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gatt_actor.h"
+#include "hive.h"
+
+#define ATT_CID 0x0004
+#define TICK_MS 1000
+#define SNAPSHOT_MAX 8192
+
+struct gatt_main {
+	struct hive_actor *a;
+	struct gatt_actor g;
+	const char *l2cap;
+	bool dirty; /* the snapshot must be saved again */
+	uint64_t send_failures;
+	uint8_t snap[SNAPSHOT_MAX];
+};
+
+static uint64_t now_ms(void)
+{
+	return hive_now_ns() / 1000000ull;
+}
+
+static void send_or_log(struct gatt_main *self, const char *dest, Hive__Envelope *env)
+{
+	int rc = hive_send(self->a, dest, env);
+	if (rc < 0) {
+		self->send_failures++;
+		HLOG_WARN(self->a, "sending %s to %s failed: %s", hive_body_name(env->body_case),
+			  dest, strerror(-rc));
+	}
+}
+
+static void send_result(struct gatt_main *self, const char *dest, uint64_t id, int32_t status,
+			Hive__Result__Domain domain, const char *error, Hive__GattResult *gr)
+{
+	Hive__Result res = HIVE__RESULT__INIT;
+	res.id = id;
+	res.status = status;
+	res.domain = domain;
+	res.error = (char *)(error ? error : "");
+	if (gr) {
+		res.value_case = HIVE__RESULT__VALUE_GATT;
+		res.gatt = gr;
+	}
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_RESULT;
+	env.result = &res;
+	send_or_log(self, dest, &env);
+}
+
+static void send_local_error(struct gatt_main *self, const char *dest, uint64_t id, int err,
+			     const char *what)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg, "%s: %s", what, strerror(-err));
+	send_result(self, dest, id, err, HIVE__RESULT__DOMAIN__LOCAL, msg, NULL);
+}
+
+static ProtobufCBinaryData uuid_bytes(const struct att_uuid *u)
+{
+	return (ProtobufCBinaryData){ .len = u->len == 16 ? 16 : 2, .data = (uint8_t *)u->b };
+}
+
+static int uuid_from(const ProtobufCBinaryData *b, struct att_uuid *u)
+{
+	if (b->len != 2 && b->len != 16)
+		return -EINVAL;
+	memset(u, 0, sizeof *u);
+	u->len = (uint8_t)b->len;
+	memcpy(u->b, b->data, b->len);
+	return 0;
+}
+
+/* ---- events to subscribers ----------------------------------------------------------- */
+
+static void publish(struct gatt_main *self, Hive__GattEvent *ge)
+{
+	if (!self->g.n_subscribers)
+		return;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_GATT_EVENT;
+	env.gatt_event = ge;
+	for (unsigned i = 0; i < self->g.n_subscribers; i++)
+		send_or_log(self, self->g.subscribers[i], &env);
+}
+
+static void publish_value(struct gatt_main *self, Hive__GattEvent__KindCase kind, uint16_t conn,
+			  uint16_t handle, const uint8_t *v, size_t len)
+{
+	Hive__GattEvent ge = HIVE__GATT_EVENT__INIT;
+	Hive__GattValue gv = HIVE__GATT_VALUE__INIT;
+	gv.handle = handle;
+	gv.value.data = (uint8_t *)v;
+	gv.value.len = len;
+	ge.conn = conn;
+	ge.kind_case = kind;
+	ge.notification = &gv; /* every value kind shares the union slot */
+	publish(self, &ge);
+}
+
+static void server_event(struct gatt_main *self, const struct gatt_event *e)
+{
+	Hive__GattEvent ge = HIVE__GATT_EVENT__INIT;
+	Hive__GattCccd cc = HIVE__GATT_CCCD__INIT;
+	Hive__GattMtu mtu = HIVE__GATT_MTU__INIT;
+	const struct gatt_attr *a;
+	ge.conn = e->conn;
+	switch (e->type) {
+	case GATT_EV_WRITE:
+		a = gatt_db_get(self->g.db, e->handle);
+		publish_value(self, HIVE__GATT_EVENT__KIND_WRITTEN, e->conn, e->handle,
+			      a ? a->value : NULL, a ? a->len : 0);
+		return;
+	case GATT_EV_CCCD:
+		self->dirty = true;
+		cc.handle = e->handle;
+		cc.value = e->value;
+		ge.kind_case = HIVE__GATT_EVENT__KIND_CCCD_CHANGED;
+		ge.cccd_changed = &cc;
+		break;
+	case GATT_EV_MTU:
+		self->dirty = true;
+		gatt_client_set_mtu(self->g.client, e->conn, e->value);
+		mtu.mtu = e->value;
+		ge.kind_case = HIVE__GATT_EVENT__KIND_MTU_CHANGED;
+		ge.mtu_changed = &mtu;
+		break;
+	case GATT_EV_CONFIRMED:
+		publish_value(self, HIVE__GATT_EVENT__KIND_CONFIRMED, e->conn, e->handle, NULL, 0);
+		return;
+	}
+	publish(self, &ge);
+}
+
+/* ---- client results ------------------------------------------------------------------------- */
+
+static void answer(struct gatt_main *self, struct gatt_pending *p,
+		   const struct gatt_client_event *done)
+{
+	Hive__GattResult gr = HIVE__GATT_RESULT__INIT;
+	Hive__GattDone gd = HIVE__GATT_DONE__INIT;
+	Hive__GattMtu gm = HIVE__GATT_MTU__INIT;
+	Hive__GattValue gv = HIVE__GATT_VALUE__INIT;
+	Hive__GattDiscovery disc = HIVE__GATT_DISCOVERY__INIT;
+	size_t n = p->n ? p->n : 1;
+	Hive__GattService *sv = calloc(n, sizeof *sv), **svp = calloc(n, sizeof *svp);
+	Hive__GattInclude *in = calloc(n, sizeof *in), **inp = calloc(n, sizeof *inp);
+	Hive__GattCharacteristic *ch = calloc(n, sizeof *ch), **chp = calloc(n, sizeof *chp);
+	Hive__GattDescriptor *de = calloc(n, sizeof *de), **dep = calloc(n, sizeof *dep);
+	Hive__GattValue *va = calloc(n, sizeof *va), **vap = calloc(n, sizeof *vap);
+	gr.conn = p->conn;
+	if (!sv || !svp || !in || !inp || !ch || !chp || !de || !dep || !va || !vap) {
+		send_local_error(self, p->asker, p->request_id, -ENOMEM, "building the answer");
+		goto out;
+	}
+	switch (p->type) {
+	case GATT_PROC_EXCHANGE_MTU:
+		gm.mtu = done->mtu;
+		gr.value_case = HIVE__GATT_RESULT__VALUE_MTU;
+		gr.mtu = &gm;
+		break;
+	case GATT_PROC_READ:
+	case GATT_PROC_READ_LONG:
+	case GATT_PROC_READ_MULTIPLE:
+		gv.handle = done->handle;
+		gv.value.data = (uint8_t *)done->value;
+		gv.value.len = done->value ? done->len : 0;
+		gr.value_case = HIVE__GATT_RESULT__VALUE_READ;
+		gr.read = &gv;
+		break;
+	case GATT_PROC_WRITE:
+	case GATT_PROC_WRITE_LONG:
+	case GATT_PROC_WRITE_COMMAND:
+	case GATT_PROC_SIGNED_WRITE:
+	case GATT_PROC_SUBSCRIBE:
+	case GATT_PROC_UNSUBSCRIBE:
+		gd.cccd = done->value_handle;
+		gr.value_case = HIVE__GATT_RESULT__VALUE_DONE;
+		gr.done = &gd;
+		break;
+	default:
+		for (size_t i = 0; i < p->n; i++) {
+			const struct gatt_client_event *e = &p->items[i];
+			switch (e->type) {
+			case GATT_CEV_SERVICE:
+				hive__gatt_service__init(&sv[disc.n_services]);
+				sv[disc.n_services].handle = e->handle;
+				sv[disc.n_services].end = e->end;
+				sv[disc.n_services].uuid = uuid_bytes(&e->uuid);
+				svp[disc.n_services] = &sv[disc.n_services];
+				disc.n_services++;
+				break;
+			case GATT_CEV_INCLUDE:
+				hive__gatt_include__init(&in[disc.n_includes]);
+				in[disc.n_includes].handle = e->handle;
+				in[disc.n_includes].start = e->start;
+				in[disc.n_includes].end = e->end;
+				in[disc.n_includes].uuid = uuid_bytes(&e->uuid);
+				inp[disc.n_includes] = &in[disc.n_includes];
+				disc.n_includes++;
+				break;
+			case GATT_CEV_CHARACTERISTIC:
+				hive__gatt_characteristic__init(&ch[disc.n_characteristics]);
+				ch[disc.n_characteristics].handle = e->handle;
+				ch[disc.n_characteristics].value_handle = e->value_handle;
+				ch[disc.n_characteristics].properties = e->props;
+				ch[disc.n_characteristics].uuid = uuid_bytes(&e->uuid);
+				chp[disc.n_characteristics] = &ch[disc.n_characteristics];
+				disc.n_characteristics++;
+				break;
+			case GATT_CEV_DESCRIPTOR:
+				hive__gatt_descriptor__init(&de[disc.n_descriptors]);
+				de[disc.n_descriptors].handle = e->handle;
+				de[disc.n_descriptors].uuid = uuid_bytes(&e->uuid);
+				dep[disc.n_descriptors] = &de[disc.n_descriptors];
+				disc.n_descriptors++;
+				break;
+			case GATT_CEV_VALUE:
+				hive__gatt_value__init(&va[disc.n_values]);
+				va[disc.n_values].handle = e->handle;
+				va[disc.n_values].value.data = (uint8_t *)e->value;
+				va[disc.n_values].value.len = e->value ? e->len : 0;
+				vap[disc.n_values] = &va[disc.n_values];
+				disc.n_values++;
+				break;
+			default:
+				break;
+			}
+		}
+		disc.services = svp;
+		disc.includes = inp;
+		disc.characteristics = chp;
+		disc.descriptors = dep;
+		disc.values = vap;
+		gr.value_case = HIVE__GATT_RESULT__VALUE_DISCOVERY;
+		gr.discovery = &disc;
+	}
+	if (done->err < 0)
+		send_result(self, p->asker, p->request_id, done->err, HIVE__RESULT__DOMAIN__LOCAL,
+			    done->error, &gr);
+	else if (done->att_error)
+		send_result(self, p->asker, p->request_id, done->att_error, HIVE__RESULT__DOMAIN__ATT,
+			    att_error_name(done->att_error), &gr);
+	else
+		send_result(self, p->asker, p->request_id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+out:
+	free(sv), free(svp), free(in), free(inp), free(ch), free(chp);
+	free(de), free(dep), free(va), free(vap);
+}
+
+/* ---- the outboxes ----------------------------------------------------------------------- */
+
+static void send_pdu(struct gatt_main *self, const struct att_out_pdu *o)
+{
+	HLOG_DEBUG(self->a, ">>> %s conn=0x%04x len=%u", att_opcode_name(o->pdu[0]), o->conn,
+		   o->len);
+	Hive__ChannelPdu cp = HIVE__CHANNEL_PDU__INIT;
+	cp.handle = o->conn;
+	cp.cid = ATT_CID;
+	cp.payload.data = (uint8_t *)o->pdu;
+	cp.payload.len = o->len;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_PDU;
+	env.pdu = &cp;
+	send_or_log(self, self->l2cap, &env);
+}
+
+static void flush(struct gatt_main *self)
+{
+	struct gatt_actor *g = &self->g;
+	for (unsigned i = 0; i < g->sout.n_pdus; i++)
+		send_pdu(self, &g->sout.pdus[i]);
+	for (unsigned i = 0; i < g->sout.n_events; i++)
+		server_event(self, &g->sout.events[i]);
+	for (unsigned i = 0; i < g->cout.n_pdus; i++)
+		send_pdu(self, &g->cout.pdus[i]);
+	for (unsigned i = 0; i < g->cout.n_events; i++) {
+		const struct gatt_client_event *e = &g->cout.events[i];
+		if (e->type == GATT_CEV_NOTIFICATION || e->type == GATT_CEV_INDICATION) {
+			publish_value(self,
+				      e->type == GATT_CEV_NOTIFICATION
+					      ? HIVE__GATT_EVENT__KIND_NOTIFICATION
+					      : HIVE__GATT_EVENT__KIND_INDICATION,
+				      e->conn, e->handle, e->value, e->len);
+			continue;
+		}
+		if (e->type == GATT_CEV_DONE && e->proc == GATT_PROC_EXCHANGE_MTU && !e->err &&
+		    !e->att_error) {
+			gatt_server_set_mtu(g->server, e->conn, e->mtu);
+			self->dirty = true;
+		}
+		struct gatt_pending *p = gatt_actor_collect(g, e);
+		if (p) {
+			answer(self, p, e);
+			gatt_actor_pending_release(p);
+		}
+	}
+	gatt_actor_reset_outboxes(g);
+	if (self->dirty) {
+		int n = gatt_actor_snapshot(g, self->snap, sizeof self->snap);
+		if (n > 0)
+			hive_snapshot_save(self->a, self->snap, (size_t)n);
+		self->dirty = false;
+	}
+}
+
+/* ---- input ---------------------------------------------------------------------------------- */
+
+static void on_pdu(struct hive_actor *a, const char *source, const Hive__Envelope *env, void *arg)
+{
+	struct gatt_main *self = arg;
+	const Hive__ChannelPdu *cp = env->pdu;
+	if (cp->cid != ATT_CID || cp->handle > 0x0eff) {
+		HLOG_WARN(a, "channel PDU from %s on cid 0x%04x handle 0x%04x ignored: gatt serves "
+			     "cid 0x0004", source, cp->cid, cp->handle);
+		return;
+	}
+	HLOG_DEBUG(a, "<<< %s conn=0x%04x len=%zu",
+		   cp->payload.len ? att_opcode_name(cp->payload.data[0]) : "att_empty", cp->handle,
+		   cp->payload.len);
+	bool known = gatt_actor_conn(&self->g, (uint16_t)cp->handle) != NULL;
+	int rc = gatt_actor_on_att(&self->g, (uint16_t)cp->handle, cp->payload.data,
+				   cp->payload.len, now_ms());
+	if (!known)
+		self->dirty = true;
+	if (rc < 0)
+		HLOG_DEBUG(a, "ATT PDU on conn 0x%04x not taken: %s", cp->handle, strerror(-rc));
+	flush(self);
+}
+
+static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		    void *arg)
+{
+	struct gatt_main *self = arg;
+	const Hive__LinkEvent *le = env->link;
+	uint16_t h = (uint16_t)le->handle;
+	int rc = 0;
+	switch (le->kind_case) {
+	case HIVE__LINK_EVENT__KIND_CONNECTED:
+		rc = gatt_actor_connected(&self->g, h);
+		if (rc == -EEXIST) {
+			/* Our snapshot or a PDU knew it first. */
+			rc = 0;
+		}
+		break;
+	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
+		rc = gatt_actor_disconnected(&self->g, h);
+		break;
+	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
+		rc = gatt_actor_encryption(&self->g, h,
+					   le->encryption_changed->enabled &&
+						   !le->encryption_changed->status,
+					   (uint8_t)le->encryption_changed->key_size);
+		break;
+	case HIVE__LINK_EVENT__KIND_MTU_CHANGED:
+		rc = gatt_actor_set_mtu(&self->g, h, (uint16_t)le->mtu_changed->mtu);
+		break;
+	default:
+		return;
+	}
+	HLOG_DEBUG(a, "link event %d on conn 0x%04x from %s: %s", le->kind_case, h, source,
+		   rc < 0 ? strerror(-rc) : "ok");
+	self->dirty = true;
+	flush(self);
+}
+
+static void on_db(struct gatt_main *self, const char *source, uint64_t id)
+{
+	size_t n = gatt_db_count(self->g.db);
+	Hive__GattAttribute *at = calloc(n ? n : 1, sizeof *at);
+	Hive__GattAttribute **atp = calloc(n ? n : 1, sizeof *atp);
+	if (!at || !atp) {
+		free(at);
+		free(atp);
+		send_local_error(self, source, id, -ENOMEM, "db");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct gatt_attr *a = gatt_db_at(self->g.db, i);
+		hive__gatt_attribute__init(&at[i]);
+		at[i].handle = a->handle;
+		at[i].type = uuid_bytes(&a->type);
+		at[i].value.data = a->value;
+		at[i].value.len = a->len;
+		at[i].permissions = a->perm;
+		at[i].properties = a->props;
+		at[i].end_group = a->end_group;
+		at[i].value_handle = a->char_value;
+		atp[i] = &at[i];
+	}
+	Hive__GattDb db = HIVE__GATT_DB__INIT;
+	db.n_attributes = n;
+	db.attributes = atp;
+	db.hash.data = (uint8_t *)gatt_db_hash(self->g.db);
+	db.hash.len = 16;
+	Hive__GattResult gr = HIVE__GATT_RESULT__INIT;
+	gr.value_case = HIVE__GATT_RESULT__VALUE_DB;
+	gr.db = &db;
+	send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+	free(at);
+	free(atp);
+}
+
+/* Fills a client procedure from a request; -EINVAL for bad parameters. */
+static int client_req(const Hive__GattRequest *r, struct gatt_client_req *q, uint16_t *handles)
+{
+	memset(q, 0, sizeof *q);
+	switch (r->op_case) {
+	case HIVE__GATT_REQUEST__OP_EXCHANGE_MTU:
+		q->type = GATT_PROC_EXCHANGE_MTU;
+		q->mtu = (uint16_t)(r->exchange_mtu->mtu > 0xffff ? 1 : r->exchange_mtu->mtu);
+		return 0;
+	case HIVE__GATT_REQUEST__OP_DISCOVER_SERVICES:
+		q->type = GATT_PROC_DISCOVER_SERVICES;
+		if (r->discover_services->uuid.len) {
+			q->type = GATT_PROC_DISCOVER_SERVICES_BY_UUID;
+			return uuid_from(&r->discover_services->uuid, &q->uuid);
+		}
+		return 0;
+	case HIVE__GATT_REQUEST__OP_DISCOVER_CHARACTERISTICS:
+		q->type = GATT_PROC_DISCOVER_CHARACTERISTICS;
+		q->start = (uint16_t)r->discover_characteristics->start;
+		q->end = (uint16_t)r->discover_characteristics->end;
+		q->has_uuid = r->discover_characteristics->uuid.len > 0;
+		return q->has_uuid ? uuid_from(&r->discover_characteristics->uuid, &q->uuid) : 0;
+	case HIVE__GATT_REQUEST__OP_DISCOVER_DESCRIPTORS:
+		q->type = GATT_PROC_DISCOVER_DESCRIPTORS;
+		q->start = (uint16_t)r->discover_descriptors->start;
+		q->end = (uint16_t)r->discover_descriptors->end;
+		return 0;
+	case HIVE__GATT_REQUEST__OP_DISCOVER_INCLUDED:
+		q->type = GATT_PROC_FIND_INCLUDED;
+		q->start = (uint16_t)r->discover_included->start;
+		q->end = (uint16_t)r->discover_included->end;
+		return 0;
+	case HIVE__GATT_REQUEST__OP_READ:
+		q->type = r->read->long_read ? GATT_PROC_READ_LONG : GATT_PROC_READ;
+		q->handle = (uint16_t)r->read->handle;
+		q->offset = (uint16_t)r->read->offset;
+		return r->read->handle > 0xffff || r->read->offset > ATT_MAX_VALUE_LEN ? -EINVAL : 0;
+	case HIVE__GATT_REQUEST__OP_READ_BY_UUID:
+		q->type = GATT_PROC_READ_BY_UUID;
+		q->start = (uint16_t)r->read_by_uuid->start;
+		q->end = (uint16_t)r->read_by_uuid->end;
+		return uuid_from(&r->read_by_uuid->uuid, &q->uuid);
+	case HIVE__GATT_REQUEST__OP_READ_MULTIPLE:
+		if (r->read_multiple->n_handles > GATT_CLIENT_READ_MULTIPLE_MAX)
+			return -EINVAL;
+		q->type = GATT_PROC_READ_MULTIPLE;
+		for (size_t i = 0; i < r->read_multiple->n_handles; i++)
+			handles[i] = (uint16_t)r->read_multiple->handles[i];
+		q->handles = handles;
+		q->n_handles = r->read_multiple->n_handles;
+		return 0;
+	case HIVE__GATT_REQUEST__OP_WRITE: {
+		const Hive__GattWrite *w = r->write;
+		q->type = w->signed_write ? GATT_PROC_SIGNED_WRITE
+			: w->no_response  ? GATT_PROC_WRITE_COMMAND
+			: w->long_write   ? GATT_PROC_WRITE_LONG
+					  : GATT_PROC_WRITE;
+		q->handle = (uint16_t)w->handle;
+		q->offset = (uint16_t)w->offset;
+		q->value = w->value.data;
+		q->len = w->value.len;
+		return w->handle > 0xffff || w->offset > ATT_MAX_VALUE_LEN ? -EINVAL : 0;
+	}
+	case HIVE__GATT_REQUEST__OP_SUBSCRIBE:
+	case HIVE__GATT_REQUEST__OP_UNSUBSCRIBE: {
+		const Hive__GattSubscribe *s = r->op_case == HIVE__GATT_REQUEST__OP_SUBSCRIBE
+						       ? r->subscribe
+						       : r->unsubscribe;
+		q->type = r->op_case == HIVE__GATT_REQUEST__OP_SUBSCRIBE ? GATT_PROC_SUBSCRIBE
+									 : GATT_PROC_UNSUBSCRIBE;
+		q->handle = (uint16_t)s->handle;
+		q->indicate = s->indicate;
+		q->cccd = (uint16_t)s->cccd;
+		return s->handle > 0xffff || s->cccd > 0xffff ? -EINVAL : 0;
+	}
+	default:
+		return -ENOTSUP;
+	}
+}
+
+static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t id,
+			    const Hive__GattRequest *r)
+{
+	struct gatt_actor *g = &self->g;
+	Hive__GattResult gr = HIVE__GATT_RESULT__INIT;
+	Hive__GattDone gd = HIVE__GATT_DONE__INIT;
+	gr.value_case = HIVE__GATT_RESULT__VALUE_DONE;
+	gr.done = &gd;
+	uint16_t conn = 0;
+	int rc;
+	switch (r->op_case) {
+	case HIVE__GATT_REQUEST__OP_SET_VALUE:
+		rc = r->set_value->handle > 0xffff ? -EINVAL
+			: gatt_server_set_value(g->server, (uint16_t)r->set_value->handle,
+						r->set_value->value.data, r->set_value->value.len,
+						&g->sout);
+		break;
+	case HIVE__GATT_REQUEST__OP_NOTIFY:
+		rc = r->notify->all_subscribers ? 0 : gatt_actor_pick_conn(g, r->conn, &conn);
+		if (rc == 0)
+			rc = r->notify->handle > 0xffff ? -EINVAL
+				: gatt_actor_notify(g, conn, r->notify->all_subscribers,
+						    (uint16_t)r->notify->handle,
+						    r->notify->value.data, r->notify->value.len,
+						    r->notify->indicate);
+		break;
+	case HIVE__GATT_REQUEST__OP_DB:
+		on_db(self, source, id);
+		return;
+	case HIVE__GATT_REQUEST__OP_SUBSCRIBE_EVENTS:
+		rc = gatt_actor_subscribe_events(g, source);
+		self->dirty = true;
+		break;
+	default: {
+		struct gatt_client_req q;
+		uint16_t handles[GATT_CLIENT_READ_MULTIPLE_MAX];
+		rc = client_req(r, &q, handles);
+		if (rc == 0)
+			rc = gatt_actor_pick_conn(g, r->conn, &conn);
+		if (rc == 0)
+			rc = gatt_actor_client_request(g, source, id, conn, &q, now_ms());
+		if (rc == 0) {
+			flush(self); /* the answer comes when the procedure ends */
+			return;
+		}
+	}
+	}
+	if (rc < 0) {
+		const char *what = rc == -EINVAL && !r->conn
+				   ? "several connections: name one with conn"
+			   : rc == -ENOTCONN ? "no such connection"
+					     : "gatt request";
+		send_local_error(self, source, id, rc, what);
+	} else {
+		gd.count = (uint32_t)rc;
+		gr.conn = conn;
+		send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+	}
+	flush(self);
+}
+
+static void on_request(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		       void *arg)
+{
+	struct gatt_main *self = arg;
+	const Hive__Request *req = env->request;
+	if (req->op_case != HIVE__REQUEST__OP_GATT || !req->gatt) {
+		send_result(self, source, req->id, -ENOTSUP, HIVE__RESULT__DOMAIN__LOCAL,
+			    "gatt serves Request.gatt only", NULL);
+		return;
+	}
+	on_gatt_request(self, source, req->id, req->gatt);
+}
+
+static void on_tick(struct hive_actor *a, void *arg)
+{
+	struct gatt_main *self = arg;
+	gatt_actor_tick(&self->g, now_ms());
+	flush(self);
+}
+
+int main(int argc, char **argv)
+{
+	struct gatt_main *self = calloc(1, sizeof *self);
+	if (!self)
+		return 1;
+	hive_signals_install();
+	int rc = hive_actor_from_args(&self->a, argc, argv, "gatt", NULL);
+	if (rc < 0) {
+		free(self);
+		return 1;
+	}
+	const char *db = hive_config(self->a, "db");
+	const char *name = hive_config(self->a, "name");
+	self->l2cap = hive_config(self->a, "l2cap");
+	if (!self->l2cap)
+		self->l2cap = "l2cap";
+	char err[512] = "";
+	if (gatt_actor_init(&self->g, db, name, err, sizeof err) < 0) {
+		HLOG_ERROR(self->a, "%s", err);
+		hive_actor_destroy(&self->a);
+		free(self);
+		return 1;
+	}
+	size_t snap_len = 0;
+	const uint8_t *snap = hive_actor_snapshot(self->a, &snap_len);
+	if (snap && snap_len) {
+		rc = gatt_actor_restore(&self->g, snap, snap_len);
+		HLOG_INFO(self->a, "resumed from the snapshot: %s",
+			  rc < 0 ? "malformed, partly restored" : "ok");
+	}
+	HLOG_INFO(self->a, "serving %zu attributes (%s), ATT to %s", gatt_db_count(self->g.db),
+		  db ? db : "GAP and GATT only", self->l2cap);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_PDU, on_pdu, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_LINK, on_link, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_REQUEST, on_request, self);
+	hive_timer_start(self->a, TICK_MS, TICK_MS, on_tick, self);
+	hive_actor_ready(self->a);
+	rc = hive_run(self->a);
+	gatt_actor_fini(&self->g);
+	hive_actor_destroy(&self->a);
+	free(self);
+	return rc < 0;
+}
