@@ -77,4 +77,7 @@ int ctl_cmd_gatt_mtu(struct ctl *c, int argc, char **argv);
 int ctl_cmd_gatt_db(struct ctl *c, int argc, char **argv);
 int ctl_cmd_gatt_notify(struct ctl *c, int argc, char **argv);
 
+/* Commands of the l2cap actor (ctl_l2cap.c): l2cap listen|open|send|close|... */
+int ctl_cmd_l2cap(struct ctl *c, int argc, char **argv);
+
 #endif

@@ -1,2 +1,2 @@
 PROGRAMS += hive-ctl
-hive-ctl_SRCS := tools/ctl_main.c tools/ctl_graph.c tools/ctl_gatt.c tools/ctl_host.c tools/ctl_smp.c
+hive-ctl_SRCS := tools/ctl_main.c tools/ctl_l2cap.c tools/ctl_graph.c tools/ctl_gatt.c tools/ctl_host.c tools/ctl_smp.c

@@ -130,6 +130,10 @@ struct l2cap_chan {
 	size_t txq_bytes;
 	size_t txq_count;
 	bool tx_blocked; /* a send was refused with -EAGAIN; tell when writable */
+	/* The shell's: after -EAGAIN every send is refused until the owner says
+	 * resume (so SDUs in flight from the owner cannot overtake the refused
+	 * one). Not used by the core. */
+	bool send_paused;
 	/* Receive: credits the peer still holds, and the SDU being reassembled. */
 	uint32_t rx_credits;
 	bool rx_hold;    /* no credits returned (the owner is behind) */

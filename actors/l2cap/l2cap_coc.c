@@ -208,6 +208,14 @@ void l2cap_chan_disconnect(struct l2cap *l, struct l2cap_link *k, struct l2cap_c
 	p->req_id = ch->req_id;
 }
 
+void l2cap_chan_abort(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch, int status,
+		      uint64_t now_ms)
+{
+	ch->close_status = status;
+	tell_closed(l, k, ch, status);
+	l2cap_chan_disconnect(l, k, ch, now_ms);
+}
+
 /* The peer broke the rules of the channel: disconnect it. */
 static void chan_violation(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
 			   uint64_t now_ms)

@@ -73,6 +73,9 @@ struct l2cap_chan *l2cap_chan_alloc(struct l2cap_link *k);
 void l2cap_chan_free(struct l2cap_link *k, struct l2cap_chan *ch);
 void l2cap_chan_disconnect(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
 			   uint64_t now_ms);
+/* Tells the owner COC_CLOSED with status at once, then disconnects. */
+void l2cap_chan_abort(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch, int status,
+		      uint64_t now_ms);
 void l2cap_tell_opened(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch);
 void l2cap_tell_open_failed(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
 			    int status);
