@@ -69,8 +69,12 @@ static void usage(FILE *f)
 	fprintf(f, "usage: hive-ctl [--run-dir DIR] [--json] [-c \"CMD; CMD; ...\"]\n"
 		   "Drives a running hive graph. Without -c it reads commands interactively.\n"
 		   "The exit status is 0 only when every command succeeded.\n\ncommands:\n");
-	for (const struct ctl_command *k = ctl_commands; k->name; k++)
-		fprintf(f, "  %-34s %s\n", k->usage, k->help);
+	for (const struct ctl_command *k = ctl_commands; k->name; k++) {
+		if (strlen(k->usage) <= 34)
+			fprintf(f, "  %-34s %s\n", k->usage, k->help);
+		else
+			fprintf(f, "  %s\n  %-34s %s\n", k->usage, "", k->help);
+	}
 }
 
 static int cmd_help(struct ctl *c, int argc, char **argv)
