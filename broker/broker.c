@@ -269,6 +269,27 @@ static uint64_t peek_seq(zmq_msg_t *env)
 	return 0;
 }
 
+/* The permissions of the sender, on the body read from the packed bytes.
+ * A refusal is counted, logged (some) and told to the sender. */
+static bool permitted(struct broker *b, struct actor *from, struct actor *to, zmq_msg_t *env)
+{
+	struct env_peek pk;
+	char why[320];
+	if (env_peek(zmq_msg_data(env), zmq_msg_size(env), &pk) < 0) {
+		b->malformed++;
+		refuse(b, from, 0, to->name, "the envelope does not parse as protobuf");
+		return false;
+	}
+	if (perm_allows(&b->perms, from->name, to->name, &pk, why, sizeof why))
+		return true;
+	from->refused++;
+	if (LOG_SOME(from->refused))
+		hive_logf("broker", HIVE_LOG_WARN, "%s (%llu refused so far)", why,
+			  (unsigned long long)from->refused);
+	refuse(b, from, pk.seq, to->name, why);
+	return false;
+}
+
 static void route(struct broker *b, struct actor *from, const char *dest, size_t dlen,
 		  zmq_msg_t *env)
 {
@@ -287,6 +308,8 @@ static void route(struct broker *b, struct actor *from, const char *dest, size_t
 		refuse(b, from, peek_seq(env), to->name, "it was a tool's connection and has gone");
 		return;
 	}
+	if (b->perms.enabled && !permitted(b, from, to, env))
+		return;
 	if (b->nsubs)
 		tap_publish(b, from->name, to->name, env);
 
@@ -376,13 +399,15 @@ static int on_router_message(struct broker *b)
 	const char *dest = zmq_msg_data(&part[1]);
 	size_t dlen = zmq_msg_size(&part[1]);
 	struct actor *from = broker_find_rid(b, rid, rid_len);
+	if (from)
+		from->last_heard_ns = hive_now_ns();
 
 	if (dlen == 6 && memcmp(dest, "broker", 6) == 0) {
 		broker_control(b, from, rid, rid_len, &part[2]);
 		from = broker_find_rid(b, rid, rid_len);
 	} else {
 		if (!from)
-			from = broker_adopt(b, rid, rid_len);
+			from = broker_adopt(b, rid, rid_len, &part[2]);
 		if (from)
 			route(b, from, dest, dlen, &part[2]);
 	}
@@ -415,13 +440,28 @@ void broker_ack(struct broker *b, struct actor *a, uint64_t received)
 	a->acked = received;
 }
 
-/* Local actors whose process is gone are down even before anyone says so. */
+/* Local actors whose process is gone are down even before anyone says so;
+ * remote ones (their pid means nothing here) when they fall silent for 2.5
+ * heartbeat intervals: a cut link or a stopped process, handled as a crash. */
 static void check_liveness(struct broker *b)
 {
+	uint64_t now = hive_now_ns();
 	for (size_t i = 0; i < b->nactors; i++) {
 		struct actor *a = &b->actors[i];
-		if (a->up && a->pid > 0 && kill(a->pid, 0) < 0 && errno == ESRCH)
+		if (!a->up)
+			continue;
+		uint64_t limit_ns = (uint64_t)a->heartbeat_ms * 5 / 2 * 1000000ull;
+		if (a->heartbeat_ms && now - a->last_heard_ns > limit_ns) {
+			char why[128];
+			snprintf(why, sizeof why, "silent for %llu ms (heartbeat every %u ms): its "
+				 "link or its process is gone",
+				 (unsigned long long)((now - a->last_heard_ns) / 1000000ull),
+				 a->heartbeat_ms);
+			broker_mark_down(b, a, why);
+		} else if (!a->heartbeat_ms && !a->remote && a->pid > 0 && kill(a->pid, 0) < 0 &&
+			   errno == ESRCH) {
 			broker_mark_down(b, a, "its process is gone");
+		}
 	}
 }
 
@@ -450,6 +490,7 @@ int broker_open(struct broker *b, const struct broker_config *cfg)
 	memset(b, 0, sizeof *b);
 	b->cfg = *cfg;
 	b->lock_fd = -1;
+	b->zap_fd = -1;
 	int rc = hive_run_dir_prepare(cfg->run_dir);
 	if (rc == 0)
 		rc = lock_run_dir(b);
@@ -487,7 +528,7 @@ int broker_open(struct broker *b, const struct broker_config *cfg)
 	    zmq_getsockopt(b->tap, ZMQ_FD, &b->tap_fd, &fdlen) < 0)
 		return -zmq_errno();
 	hive_logf("broker", HIVE_LOG_INFO, "serving %s (tap %s)", b->endpoint, b->tap_endpoint);
-	return 0;
+	return broker_net_open(b);
 }
 
 void broker_close(struct broker *b)
@@ -502,6 +543,7 @@ void broker_close(struct broker *b)
 		free(b->subs[i].prefix);
 	free(b->subs);
 	free(b->txbuf);
+	broker_net_close(b);
 	if (b->router)
 		zmq_close(b->router);
 	if (b->tap)
@@ -549,18 +591,20 @@ int broker_run(struct broker *b)
 {
 	uint64_t next_liveness = hive_now_ns() + LIVENESS_PERIOD_NS;
 	for (;;) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[3] = {
 			{ .fd = b->router_fd, .events = POLLIN },
 			{ .fd = b->tap_fd, .events = POLLIN },
+			{ .fd = b->zap_fd, .events = POLLIN },
 		};
 		bool router_ready = hive_zsock_readable(b->router);
 		bool tap_ready = hive_zsock_readable(b->tap);
+		bool zap_ready = b->zap && hive_zsock_readable(b->zap);
 		bool blocked = any_blocked(b);
 		uint64_t now = hive_now_ns();
 		int timeout = blocked ? 1 : (int)((next_liveness - now) / 1000000ull) + 1;
-		if (now >= next_liveness || router_ready || tap_ready)
+		if (now >= next_liveness || router_ready || tap_ready || zap_ready)
 			timeout = 0;
-		int rc = poll(fds, 2, timeout);
+		int rc = poll(fds, b->zap ? 3 : 2, timeout);
 		if (hive_signal_received())
 			return 0;
 		if (rc < 0) {
@@ -570,6 +614,8 @@ int broker_run(struct broker *b)
 		}
 		if (tap_ready || fds[1].revents)
 			on_tap_subscription(b);
+		if (b->zap && (zap_ready || fds[2].revents))
+			broker_on_zap(b);
 		if (router_ready || fds[0].revents)
 			for (int i = 0; i < 1024 && on_router_message(b) > 0; i++)
 				;

@@ -10,10 +10,13 @@
 
 #include <zmq.h>
 
+#include "broker_peek.h"
+#include "broker_perm.h"
 #include "hive.h"
 
 #define BROKER_MAX_ACTORS 1024
 #define BROKER_RID_MAX 255
+#define BROKER_MAX_BINDS 8
 
 /* One routed message held by the broker: the source name and the envelope,
  * as the ZeroMQ frames they arrived in (no copy of the bytes). */
@@ -54,6 +57,16 @@ struct actor {
 	size_t snapshot_len;
 	bool has_snapshot;
 	char program[256];
+	bool remote;             /* connected over tcp with a CURVE key */
+	uint32_t heartbeat_ms;   /* it sends at least this often; 0: pid watched */
+	uint64_t last_heard_ns;  /* when it last sent anything */
+	uint64_t refused;        /* its messages refused by the permissions */
+};
+
+/* A public key allowed on tcp: DIR/actors/NAME.pub. */
+struct broker_key {
+	char name[HIVE_NAME_MAX + 1];
+	uint8_t pub[32];
 };
 
 struct tap_sub {
@@ -67,6 +80,10 @@ struct broker_config {
 	size_t queue_max_msgs;
 	size_t queue_max_bytes;
 	size_t frame_max;
+	const char *keys_dir;           /* CURVE keys; required with tcp binds */
+	const char *binds[BROKER_MAX_BINDS]; /* tcp:// endpoints besides ipc */
+	size_t nbinds;
+	const char *permissions_path;   /* NULL: no permissions (all allowed) */
 };
 
 struct broker {
@@ -88,6 +105,16 @@ struct broker {
 	size_t txcap;
 	char endpoint[4200];
 	char tap_endpoint[4200];
+
+	/* across machines (broker_net.c) */
+	void *zap;              /* REP at inproc://zeromq.zap.01: CURVE clients */
+	int zap_fd;
+	struct broker_key *keys;
+	size_t nkeys;
+	uint64_t keys_scanned_ns;
+	uint8_t last_refused_key[32];
+	uint64_t last_refused_log_ns;
+	struct perm_table perms;
 };
 
 /* ---- queues (broker_queue.c) ---------------------------------------------------- */
@@ -120,6 +147,20 @@ void broker_ack(struct broker *b, struct actor *a, uint64_t received);
 int broker_send_control(struct broker *b, const uint8_t *rid, size_t rid_len,
 			Hive__Envelope *env);
 
+/* ---- across machines (broker_net.c) ----------------------------------------------- */
+/* After the ipc bind: the ZAP handler, CURVE on the router, the tcp binds,
+ * RUN_DIR/broker.endpoints; and the permissions. Returns 0 or -errno (logged). */
+int broker_net_open(struct broker *b);
+void broker_net_close(struct broker *b);
+/* Answers the ZAP requests waiting (one per CURVE handshake). */
+void broker_on_zap(struct broker *b);
+/* The actor name bound to the CURVE key of the connection msg came on, or
+ * NULL for ipc (no key). */
+const char *broker_key_name(zmq_msg_t *msg);
+/* Whether the holder of a live name is still there: its heartbeat for a
+ * remote actor, its pid for a local one. */
+bool broker_holder_alive(const struct actor *a);
+
 /* ---- control messages (broker_control.c) ------------------------------------------ */
 /* Handles an envelope addressed to "broker". from is NULL for a connection
  * that has not registered. */
@@ -127,7 +168,8 @@ void broker_control(struct broker *b, struct actor *from, const uint8_t *rid, si
 		    zmq_msg_t *env);
 /* Registers a connection that sends without a Hello (the broker restarted
  * under it) from the name in its routing id. NULL when it cannot. */
-struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len);
+struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len,
+			   zmq_msg_t *msg);
 void broker_notice(struct broker *b, Hive__Notice__Kind kind, const struct actor *a,
 		   const char *detail);
 

@@ -10,11 +10,6 @@
 #include "arena.h"
 #include "broker.h"
 
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
 void broker_notice(struct broker *b, Hive__Notice__Kind kind, const struct actor *a,
 		   const char *detail)
 {
@@ -64,7 +59,8 @@ static void refuse_hello(struct broker *b, const uint8_t *rid, size_t rid_len,
  * replacement. What the previous incarnation never acknowledged goes back in
  * front of the queue. */
 static void bind_actor(struct broker *b, struct actor *a, const uint8_t *rid, size_t rid_len,
-		       pid_t pid, bool reliable, bool ephemeral, const char *program)
+		       pid_t pid, bool reliable, bool ephemeral, const char *program,
+		       bool remote, uint32_t heartbeat_ms)
 {
 	bool restarted = a->registered_once;
 	if (a->inflight.len)
@@ -85,19 +81,34 @@ static void bind_actor(struct broker *b, struct actor *a, const uint8_t *rid, si
 	if (restarted)
 		a->restarts++;
 	a->registered_once = true;
+	a->remote = remote;
+	a->heartbeat_ms = heartbeat_ms;
+	a->last_heard_ns = hive_now_ns();
 	snprintf(a->program, sizeof a->program, "%s", program ? program : "");
 	hive_logf("broker", ephemeral ? HIVE_LOG_DEBUG : HIVE_LOG_INFO,
-		  "%s registered (pid %d, incarnation %u, %zu waiting)",
-		  a->name, (int)pid, a->incarnation, a->queue.len);
+		  "%s registered (pid %d%s, incarnation %u, %zu waiting)",
+		  a->name, (int)pid, remote ? ", remote over tcp" : "", a->incarnation,
+		  a->queue.len);
 	welcome(b, a, restarted);
 	broker_notice(b, HIVE__NOTICE__KIND__REGISTERED, a, restarted ? "restarted" : "");
 	broker_flush(b, a);
 }
 
-static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, size_t rid_len,
-		     const Hive__Hello *h)
+/* Refuses a Hello, logging why and telling the watchers. */
+static void refuse_loudly(struct broker *b, const uint8_t *rid, size_t rid_len,
+			  const Hive__Hello *h, const char *error)
 {
-	char error[256];
+	hive_logf("broker", HIVE_LOG_WARN, "refused pid %u as %s: %s", h->pid, h->name, error);
+	refuse_hello(b, rid, rid_len, error);
+	struct actor probe = { .pid = (pid_t)h->pid };
+	snprintf(probe.name, sizeof probe.name, "%s", h->name);
+	broker_notice(b, HIVE__NOTICE__KIND__REFUSED, &probe, error);
+}
+
+static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, size_t rid_len,
+		     const Hive__Hello *h, const char *key_name)
+{
+	char error[384];
 	if (!hive_name_valid(h->name)) {
 		snprintf(error, sizeof error, "'%s' is not a valid actor name (1 to %d of A-Z a-z "
 			 "0-9 _ - .)", h->name, HIVE_NAME_MAX);
@@ -110,6 +121,14 @@ static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, s
 		refuse_hello(b, rid, rid_len, error);
 		return;
 	}
+	if (key_name && strcmp(key_name, h->name) != 0) {
+		snprintf(error, sizeof error, "this connection's CURVE key is the key of '%s' "
+			 "(%s/actors/%s.pub): it may register only as '%s', not as '%s'; use the "
+			 "key of '%s'", key_name, b->cfg.keys_dir, key_name, key_name, h->name,
+			 h->name);
+		refuse_loudly(b, rid, rid_len, h, error);
+		return;
+	}
 	struct actor *a = broker_entry(b, h->name, strlen(h->name));
 	if (!a) {
 		refuse_hello(b, rid, rid_len, "the broker knows too many names");
@@ -118,16 +137,21 @@ static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, s
 	bool same_conn = a->up && a->rid_len == rid_len && memcmp(a->rid, rid, rid_len) == 0;
 	/* The same process registering again has abandoned its old connection
 	 * (its goodbye may still be on the way): that is a restart. */
-	bool same_process = a->pid == (pid_t)h->pid;
-	if (a->up && !same_conn && !same_process && pid_alive(a->pid)) {
+	bool same_process = a->pid == (pid_t)h->pid && a->remote == (key_name != NULL);
+	if (a->up && !same_conn && !same_process && broker_holder_alive(a)) {
 		if (!h->replace) {
-			snprintf(error, sizeof error, "the name '%s' is held by pid %d; stop it "
+			snprintf(error, sizeof error, "the name '%s' is held by pid %d%s; stop it "
 				 "first, or register with --replace to take it over", a->name,
-				 (int)a->pid);
-			hive_logf("broker", HIVE_LOG_WARN, "refused pid %u as %s: %s", h->pid,
-				  h->name, error);
-			refuse_hello(b, rid, rid_len, error);
-			broker_notice(b, HIVE__NOTICE__KIND__REFUSED, a, error);
+				 (int)a->pid, a->remote ? " on another host" : "");
+			refuse_loudly(b, rid, rid_len, h, error);
+			return;
+		}
+		if (!perm_may_replace(&b->perms, a->name)) {
+			snprintf(error, sizeof error, "the name '%s' is held by pid %d and the "
+				 "graph's permissions do not let it be replaced; add \"replace\": "
+				 "true to permissions.%s in the graph file", a->name, (int)a->pid,
+				 a->name);
+			refuse_loudly(b, rid, rid_len, h, error);
 			return;
 		}
 		Hive__Stop stop = HIVE__STOP__INIT;
@@ -141,11 +165,17 @@ static void on_hello(struct broker *b, struct actor *from, const uint8_t *rid, s
 			  (int)a->pid, h->pid);
 		broker_mark_down(b, a, "replaced");
 	}
-	bind_actor(b, a, rid, rid_len, (pid_t)h->pid, h->reliable, h->ephemeral, h->program);
+	uint32_t hb = h->heartbeat_ms;
+	if (hb && hb < 100)
+		hb = 100; /* a sender that claims less would be declared down for nothing */
+	bind_actor(b, a, rid, rid_len, (pid_t)h->pid, h->reliable, h->ephemeral, h->program,
+		   key_name != NULL, hb);
 }
 
-struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len)
+struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len,
+			   zmq_msg_t *msg)
 {
+	const char *key_name = broker_key_name(msg);
 	/* NAME#PID#NONCE */
 	const uint8_t *hash = memchr(rid, '#', rid_len);
 	if (!hash || hash == rid || hash - rid > HIVE_NAME_MAX)
@@ -165,10 +195,16 @@ struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len)
 	pid_t pid = (pid_t)atoi(pidbuf);
 	if (!hive_name_valid(name) || pid <= 0)
 		return NULL;
+	if (key_name && strcmp(key_name, name) != 0) {
+		b->malformed++;
+		hive_logf("broker", HIVE_LOG_WARN, "dropped a message from an unregistered "
+			  "connection named %s holding the CURVE key of %s", name, key_name);
+		return NULL;
+	}
 	struct actor *a = broker_entry(b, name, nlen);
 	if (!a)
 		return NULL;
-	if (a->up && pid_alive(a->pid)) {
+	if (a->up && broker_holder_alive(a)) {
 		/* A stale connection of a name that lives elsewhere: not ours to route. */
 		b->malformed++;
 		hive_logf("broker", HIVE_LOG_WARN, "dropped a message from an unregistered "
@@ -177,7 +213,9 @@ struct actor *broker_adopt(struct broker *b, const uint8_t *rid, size_t rid_len)
 	}
 	hive_logf("broker", HIVE_LOG_INFO, "%s (pid %d) sent without registering; registering "
 		  "it from its routing id", name, (int)pid);
-	bind_actor(b, a, rid, rid_len, pid, true, false, NULL);
+	/* A remote actor heartbeats; keep what its Hello said, or our default. */
+	uint32_t hb = key_name ? (a->heartbeat_ms ? a->heartbeat_ms : HIVE_HEARTBEAT_MS) : 0;
+	bind_actor(b, a, rid, rid_len, pid, true, false, NULL, key_name != NULL, hb);
 	/* Its count of consumed messages belongs to the old broker: start afresh. */
 	return a;
 }
@@ -199,6 +237,8 @@ static Hive__ActorStatus *actor_status(const struct actor *a, Hive__ActorStatus 
 	s->bytes_out = a->bytes_out;
 	s->dropped = a->dropped;
 	s->program = (char *)a->program;
+	s->refused = a->refused;
+	s->remote = a->remote;
 	return s;
 }
 
@@ -251,7 +291,7 @@ void broker_control(struct broker *b, struct actor *from, const uint8_t *rid, si
 		goto out;
 	}
 	if (env->body_case == HIVE__ENVELOPE__BODY_HELLO) {
-		on_hello(b, from, rid, rid_len, env->hello);
+		on_hello(b, from, rid, rid_len, env->hello, broker_key_name(msg));
 		goto out;
 	}
 	/* Status needs no registration: a tool may just ask. */
@@ -263,7 +303,7 @@ void broker_control(struct broker *b, struct actor *from, const uint8_t *rid, si
 	if (!from && env->body_case == HIVE__ENVELOPE__BODY_ACTOR_EXITED)
 		goto out;
 	if (!from)
-		from = broker_adopt(b, rid, rid_len);
+		from = broker_adopt(b, rid, rid_len, msg);
 	if (!from)
 		goto out;
 	switch (env->body_case) {
@@ -286,6 +326,11 @@ void broker_control(struct broker *b, struct actor *from, const uint8_t *rid, si
 		from->has_snapshot = true;
 		break;
 	}
+	case HIVE__ENVELOPE__BODY_HEARTBEAT:
+		/* Heard: last_heard_ns is set for every message. */
+		if (env->heartbeat->interval_ms >= 100 && from->remote)
+			from->heartbeat_ms = env->heartbeat->interval_ms;
+		break;
 	case HIVE__ENVELOPE__BODY_WATCH:
 		from->watcher = true;
 		break;

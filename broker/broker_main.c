@@ -11,12 +11,20 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hive-broker [--run-dir DIR] [--queue-messages N] [--queue-bytes N]\n"
 		"                   [--max-frame N] [--log-level LEVEL]\n"
+		"                   [--bind tcp://ADDR:PORT]... [--keys DIR] [--permissions FILE]\n"
 		"Routes envelopes between the actors of a hive graph over ipc://DIR/broker and\n"
 		"publishes a copy on ipc://DIR/tap while a tracer subscribes. The launcher\n"
 		"(hive-launch) normally starts it.\n"
 		"  --queue-messages N  messages kept for an absent or slow actor (10000)\n"
 		"  --queue-bytes N     bytes kept for one (16777216)\n"
-		"  --max-frame N       largest envelope accepted, in bytes (65536)\n");
+		"  --max-frame N       largest envelope accepted, in bytes (65536)\n"
+		"  --bind tcp://A:P    also serve actors on another host over tcp, with CURVE\n"
+		"                      (needs --keys; port 0 picks one, written to\n"
+		"                      DIR/broker.endpoints)\n"
+		"  --keys DIR          CURVE keys: DIR/broker.key, and DIR/actors/NAME.pub for\n"
+		"                      every actor admitted on tcp (hive-launch --keys makes them)\n"
+		"  --permissions FILE  per-actor permissions (JSON, the graph's \"permissions\"\n"
+		"                      section) and the built-in rules; without it all is allowed\n");
 }
 
 static int parse_size(const char *opt, const char *v, size_t *out)
@@ -53,6 +61,21 @@ int main(int argc, char **argv)
 			rc = parse_size("--queue-bytes", v, &cfg.queue_max_bytes);
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--max-frame", &missing)))
 			rc = parse_size("--max-frame", v, &cfg.frame_max);
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--bind", &missing))) {
+			if (!hive_endpoint_is_tcp(v)) {
+				fprintf(stderr, "hive-broker: --bind %s: give a tcp://ADDR:PORT endpoint "
+						"(ipc is always RUN_DIR/broker)\n", v);
+				return 2;
+			}
+			if (cfg.nbinds == BROKER_MAX_BINDS) {
+				fprintf(stderr, "hive-broker: at most %d --bind\n", BROKER_MAX_BINDS);
+				return 2;
+			}
+			cfg.binds[cfg.nbinds++] = v;
+		} else if (!missing && (v = hive_opt_value(argc, argv, &i, "--keys", &missing)))
+			cfg.keys_dir = v;
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--permissions", &missing)))
+			cfg.permissions_path = v;
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--log-level", &missing))) {
 			enum hive_log_level lvl;
 			if (hive_log_level_parse(v, &lvl) < 0) {
@@ -72,6 +95,12 @@ int main(int argc, char **argv)
 		}
 		if (rc < 0)
 			return 2;
+	}
+	if (cfg.nbinds && !cfg.keys_dir) {
+		fprintf(stderr, "hive-broker: --bind %s needs --keys DIR: every tcp endpoint is "
+				"authenticated and encrypted with CURVE (hive-launch --keys DIR makes "
+				"the keys)\n", cfg.binds[0]);
+		return 2;
 	}
 	hive_signals_install();
 	struct broker b;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "broker_perm.h"
 #include "graph.h"
 #include "hive.h"
 
@@ -25,11 +26,12 @@ struct parse {
 
 static const char *const restart_names[] = { "permanent", "transient", "temporary" };
 
-static const char *const graph_keys[] = { "name", "supervision", "broker", "actors", NULL };
+static const char *const graph_keys[] = { "name", "supervision", "broker", "actors",
+					  "permissions", NULL };
 static const char *const supervision_keys[] = { "max_restarts", "period_s", NULL };
 static const char *const broker_keys[] = { "queue_messages", "queue_bytes", "max_frame", NULL };
 static const char *const actor_keys[] = { "name", "program", "args", "env", "restart",
-					  "ready_timeout_ms", "cpu", NULL };
+					  "ready_timeout_ms", "cpu", "where", NULL };
 
 const char *graph_restart_name(enum graph_restart r)
 {
@@ -255,9 +257,20 @@ static int parse_actor(struct parse *p, const json_t *v, size_t index, struct gr
 		snprintf(where, sizeof where, "actors[%zu] (\"%s\")", index, a->name);
 	if (rc == 0)
 		rc = check_keys(p, v, where, actor_keys);
+	char *place = NULL;
 	if (rc == 0)
-		rc = get_string(p, v, "program", where, true, NULL, &a->program);
-	if (rc == 0 && !a->program[0])
+		rc = get_string(p, v, "where", where, false, "local", &place);
+	if (rc == 0 && strcmp(place, "remote") == 0)
+		a->remote = true;
+	else if (rc == 0 && strcmp(place, "local") != 0)
+		rc = fail(p, "%s: key 'where' is \"%s\"; use \"local\" (started here) or "
+			  "\"remote\" (started by hand on another host with --broker tcp://... "
+			  "--keys DIR)", where, place);
+	free(place);
+	if (rc == 0)
+		rc = get_string(p, v, "program", where, !a->remote, a->remote ? "" : NULL,
+				&a->program);
+	if (rc == 0 && !a->program[0] && !a->remote)
 		rc = fail(p, "%s: key 'program' is empty; name the executable to run", where);
 	if (rc == 0)
 		rc = parse_args(p, v, where, a);
@@ -314,9 +327,32 @@ static int parse_sections(struct parse *p, const json_t *root, struct graph *g)
 	return rc;
 }
 
+/* Checks the permissions section with the broker's own parser and keeps it
+ * as text for the broker. */
+static int parse_permissions(struct parse *p, const json_t *root, struct graph *g)
+{
+	json_t *perm;
+	int rc = get_object(p, root, "permissions", "top level", &perm);
+	if (rc < 0 || !perm)
+		return rc;
+	g->permissions_json = json_dumps(perm, JSON_COMPACT);
+	if (!g->permissions_json)
+		return -ENOMEM;
+	struct perm_table t;
+	char err[PERM_ERR_MAX];
+	rc = perm_parse(g->permissions_json, strlen(g->permissions_json), "graph", &t, err,
+			sizeof err);
+	if (rc == -EINVAL)
+		rc = fail(p, "%s", err + strlen("graph: "));
+	perm_fini(&t);
+	return rc;
+}
+
 static int parse_graph(struct parse *p, const json_t *root, struct graph *g)
 {
 	int rc = parse_sections(p, root, g);
+	if (rc == 0)
+		rc = parse_permissions(p, root, g);
 	json_t *actors = json_object_get(root, "actors");
 	if (rc == 0 && !actors)
 		rc = fail(p, "top level: required key 'actors' is missing (an array of "
@@ -424,6 +460,7 @@ void graph_destroy(struct graph **self_p)
 		actor_fini(&g->actors[i]);
 	free(g->actors);
 	free(g->name);
+	free(g->permissions_json);
 	free(g);
 	*self_p = NULL;
 }

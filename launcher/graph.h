@@ -8,10 +8,15 @@
  *               "max_frame": 65536},
  *    "actors": [{"name": "echo", "program": "hive-echo", "args": [],
  *                "env": {"K": "V"}, "restart": "permanent",
- *                "ready_timeout_ms": 10000, "cpu": 0}]}
+ *                "ready_timeout_ms": 10000, "cpu": 0, "where": "local"}],
+ *    "permissions": {"gatt": {"may_send_to": ["l2cap", "apps"],
+ *                             "kinds": ["pdu", "result"], "replace": true}}}
  *
- * Only "actors" and each actor's "name" and "program" are required. Unknown
- * keys are errors, so a misspelt option is never silently ignored.
+ * Only "actors" and each actor's "name" and "program" are required; a
+ * "where": "remote" actor is started by hand on another host (and only
+ * expected to register), so it needs no program. Unknown keys are errors,
+ * so a misspelt option is never silently ignored. "permissions" is checked
+ * here and handed to the broker as it is (broker/broker_perm.h).
  */
 #ifndef HIVE_LAUNCHER_GRAPH_H
 #define HIVE_LAUNCHER_GRAPH_H
@@ -52,6 +57,7 @@ struct graph_actor {
 	enum graph_restart restart;
 	uint64_t ready_timeout_ms;
 	int cpu; /* -1: not pinned */
+	bool remote; /* "where": "remote": not started, only expected to register */
 };
 
 struct graph {
@@ -64,6 +70,8 @@ struct graph {
 	uint64_t max_frame;
 	struct graph_actor *actors;
 	size_t nactors;
+	/* The "permissions" section as JSON text, validated; NULL when absent. */
+	char *permissions_json;
 };
 
 /* Parses and validates len bytes of JSON. source names the text in error

@@ -21,6 +21,8 @@ struct launch_opts {
 	const char *graph_path; /* NULL: the default graph */
 	const char *run_dir;    /* NULL: hive_default_run_dir() */
 	struct strv sets;       /* "ACTOR.KEY=VALUE" */
+	struct strv binds;      /* tcp:// endpoints of the broker */
+	const char *keys_dir;
 	long max_restarts;      /* -1: the graph's */
 	long period_s;          /* -1: the graph's */
 	bool help;
@@ -32,6 +34,7 @@ static void usage(FILE *f)
 		"usage: hive-launch [GRAPH.json] [--transport SPEC] [--run-dir DIR]\n"
 		"                   [--set ACTOR.KEY=VALUE]... [--max-restarts N] [--period S]\n"
 		"                   [--log-level error|warn|info|debug|trace]\n"
+		"                   [--keys DIR] [--bind tcp://ADDR:PORT]...\n"
 		"\n"
 		"Starts the broker and the actors of GRAPH.json (default: %s, the whole\n"
 		"stack), prints \"ready\" on stdout once every actor is ready, restarts actors\n"
@@ -44,6 +47,13 @@ static void usage(FILE *f)
 		"  --max-restarts N, --period S\n"
 		"                         give up when an actor restarts more than N times in S\n"
 		"                         seconds (default: the graph's supervision section)\n"
+		"  --keys DIR             CURVE keys for tcp: makes DIR/broker.key|pub and\n"
+		"                         DIR/actors/NAME.key|pub for every actor of the graph\n"
+		"                         when missing; copy broker.pub and NAME.key to the host\n"
+		"                         of a remote actor\n"
+		"  --bind tcp://ADDR:PORT the broker also serves actors of other hosts there\n"
+		"                         (needs --keys); \"where\": \"remote\" actors register\n"
+		"                         there with --broker tcp://ADDR:PORT --keys DIR\n"
 		"\n"
 		"Exit status: 0 stopped by a signal or a Stop message; 1 bad usage or graph, or\n"
 		"the graph did not start; 2 an actor restarted too often.\n", DEFAULT_GRAPH);
@@ -90,6 +100,17 @@ static int parse_opts(struct launch_opts *o, int argc, char **argv)
 			rc = strv_pushf(&o->sets, "hci.transport=%s", v);
 		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--run-dir", &rc))) {
 			o->run_dir = v;
+		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--keys", &rc))) {
+			o->keys_dir = v;
+		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--bind", &rc))) {
+			if (!hive_endpoint_is_tcp(v)) {
+				hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--bind %s: give a "
+					  "tcp://ADDR:PORT endpoint (ipc is always the run directory)",
+					  v);
+				rc = -EINVAL;
+			} else {
+				rc = strv_push(&o->binds, v);
+			}
 		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--set", &rc))) {
 			rc = strv_push(&o->sets, v);
 		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--max-restarts", &rc))) {
@@ -118,6 +139,11 @@ static int parse_opts(struct launch_opts *o, int argc, char **argv)
 		} else if (rc == 0) {
 			o->graph_path = argv[i];
 		}
+	}
+	if (rc == 0 && o->binds.n && !o->keys_dir) {
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--bind %s needs --keys DIR: every tcp "
+			  "endpoint is authenticated and encrypted with CURVE", o->binds.v[0]);
+		rc = -EINVAL;
 	}
 	return rc;
 }
@@ -189,6 +215,10 @@ static int apply_set(struct launcher *l, const char *set)
 		rc = -EINVAL;
 	} else if (!eq || eq == kv) {
 		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--set %s: expected ACTOR.KEY=VALUE", set);
+		rc = -EINVAL;
+	} else if (best->spec && best->spec->remote) {
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--set %s: actor '%s' is remote (started "
+			  "by hand on its host); give it --set %s there", set, best->name, kv);
 		rc = -EINVAL;
 	}
 	if (rc == 0)
@@ -265,6 +295,49 @@ static int prepare_broker(struct launcher *l)
 				 (unsigned long long)g->queue_bytes);
 	if (rc == 0 && g->max_frame)
 		rc = push_option(&c->argv, "--max-frame", "%llu", (unsigned long long)g->max_frame);
+	if (rc == 0 && l->keys_dir)
+		rc = push_option(&c->argv, "--keys", "%s", l->keys_dir);
+	for (size_t i = 0; rc == 0 && l->binds && i < l->binds->n; i++)
+		rc = push_option(&c->argv, "--bind", "%s", l->binds->v[i]);
+	if (rc == 0)
+		rc = push_option(&c->argv, "--permissions", "%s", l->perm_path);
+	return rc;
+}
+
+/* Writes the graph's permissions for the broker ("{}": the built-in rules
+ * only). */
+static int write_permissions(struct launcher *l)
+{
+	const char *text = l->graph->permissions_json ? l->graph->permissions_json : "{}";
+	FILE *f = fopen(l->perm_path, "w");
+	int rc = f ? 0 : -errno;
+	if (f && (fprintf(f, "%s\n", text) < 0 || fclose(f) != 0))
+		rc = -EIO;
+	else if (f)
+		f = NULL;
+	if (f)
+		fclose(f);
+	if (rc < 0)
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "cannot write %s: %s", l->perm_path,
+			  strerror(-rc));
+	return rc;
+}
+
+/* Makes the CURVE keys that are missing: the broker's and one per actor. */
+static int prepare_keys(struct launcher *l)
+{
+	if (!l->keys_dir)
+		return 0;
+	const char **names = calloc(l->graph->nactors ? l->graph->nactors : 1, sizeof *names);
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->graph->nactors; i++)
+		names[i] = l->graph->actors[i].name;
+	int rc = hive_keys_prepare(l->keys_dir, names, l->graph->nactors);
+	free(names);
+	if (rc < 0)
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "cannot prepare the CURVE keys in %s; see "
+			  "above", l->keys_dir);
 	return rc;
 }
 
@@ -276,6 +349,8 @@ static int prepare_actor(struct launcher *l, struct child *c, const struct graph
 	c->restart = a->restart;
 	backoff_reset(&c->backoff);
 	int rc = intensity_init(&c->intensity, l->graph->max_restarts, l->graph->period_s);
+	if (a->remote)
+		return rc; /* started by hand on its host */
 	if (rc == 0)
 		rc = resolve(l, c, a->program);
 	if (rc == 0)
@@ -399,6 +474,7 @@ static void launcher_fini(struct launcher *l)
 		char path[4200];
 		snprintf(path, sizeof path, "%s/launcher.lock", l->run_dir);
 		unlink(path);
+		unlink(l->perm_path);
 		close(l->lock_fd);
 	}
 }
@@ -427,12 +503,19 @@ int main(int argc, char **argv)
 		/* Every mistake in the graph or the options is reported before
 		 * anything is created. */
 		rc = load_graph(&l, &o);
+		l.keys_dir = o.keys_dir;
+		l.binds = &o.binds;
+		snprintf(l.perm_path, sizeof l.perm_path, "%s/permissions.json", l.run_dir);
 		if (rc == 0)
 			rc = prepare_children(&l, &o);
+		if (rc == 0)
+			rc = prepare_keys(&l);
 		if (rc == 0)
 			rc = hive_run_dir_prepare(l.run_dir);
 		if (rc == 0)
 			rc = lock_run_dir(&l);
+		if (rc == 0)
+			rc = write_permissions(&l);
 		if (rc == 0)
 			rc = open_sigchld(&l);
 		if (rc == 0)
@@ -440,5 +523,6 @@ int main(int argc, char **argv)
 	}
 	launcher_fini(&l);
 	strv_free(&o.sets);
+	strv_free(&o.binds);
 	return status;
 }

@@ -211,6 +211,34 @@ static void on_sigchld(struct hive_actor *a, int fd, short revents, void *arg)
 
 /* ---- what the broker tells us ---------------------------------------------- */
 
+/* A remote actor is not ours to start: its pid is on another host, and only
+ * the broker's notices say how it is. */
+static void on_remote_notice(struct launcher *l, struct child *c, const Hive__Notice *n)
+{
+	switch (n->kind) {
+	case HIVE__NOTICE__KIND__READY:
+		hive_logf(LAUNCH_NAME, HIVE_LOG_INFO, "remote actor '%s' (pid %u on its host) is "
+			  "ready%s", c->name, n->pid, c->ever_ready ? " again" : "");
+		c->last_pid = (pid_t)n->pid;
+		c->said_ready = true;
+		c->ever_ready = true;
+		break;
+	case HIVE__NOTICE__KIND__DOWN:
+		if (c->said_ready)
+			hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "remote actor '%s' (pid %u on its "
+				  "host) is down: %s; waiting for it to register again", c->name,
+				  n->pid, n->detail);
+		c->said_ready = false;
+		break;
+	case HIVE__NOTICE__KIND__REFUSED:
+		hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "the broker refused remote actor '%s' (pid "
+			  "%u): %s", n->name, n->pid, n->detail);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_notice(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
 {
@@ -219,6 +247,10 @@ static void on_notice(struct hive_actor *a, const char *source, const Hive__Enve
 	if (strcmp(source, "broker") != 0)
 		return;
 	struct child *c = find_name(l, n->name);
+	if (c && c->spec && c->spec->remote) {
+		on_remote_notice(l, c, n);
+		return;
+	}
 	switch (n->kind) {
 	case HIVE__NOTICE__KIND__READY:
 		/* A notice of an earlier start is stale; one of the latest start
@@ -257,12 +289,27 @@ static void on_welcome(struct hive_actor *a, const char *source, const Hive__Env
 		send_graph_ready(l);
 }
 
+/* Our first StatusRequest is answered: every notice from now on reaches us.
+ * A remote actor may have registered before we watched: take it from the
+ * Status. */
 static void on_status(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
 {
 	struct launcher *l = arg;
-	if (strcmp(source, "broker") == 0)
-		l->synced = true;
+	if (strcmp(source, "broker") != 0)
+		return;
+	l->synced = true;
+	for (size_t i = 0; i < env->status->n_actors; i++) {
+		const Hive__ActorStatus *s = env->status->actors[i];
+		struct child *c = find_name(l, s->name);
+		if (c && c->spec && c->spec->remote && s->up && s->ready && !c->said_ready) {
+			Hive__Notice n = HIVE__NOTICE__INIT;
+			n.kind = HIVE__NOTICE__KIND__READY;
+			n.name = s->name;
+			n.pid = s->pid;
+			on_remote_notice(l, c, &n);
+		}
+	}
 }
 
 /* ---- starting the graph --------------------------------------------------- */
@@ -357,10 +404,78 @@ static int wait_ready(struct launcher *l, struct child *c)
 	return rc;
 }
 
+/* Names the remote actors not ready yet into buf; returns how many. */
+static size_t remote_missing(struct launcher *l, char *buf, size_t cap)
+{
+	size_t n = 0, used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < l->nactors; i++) {
+		struct child *c = &l->actors[i];
+		if (!c->spec->remote || c->said_ready)
+			continue;
+		if (used < cap)
+			used += (size_t)snprintf(buf + used, cap - used, "%s%s", n ? ", " : "",
+						 c->name);
+		n++;
+	}
+	return n;
+}
+
+/* Waits for every remote actor to register and say ready, each within its
+ * ready_timeout_ms (counted from now, all together); names the missing. */
+static int wait_remote(struct launcher *l)
+{
+	char names[1024];
+	uint64_t start = hive_now_ns(), last = start;
+	for (size_t i = 0; i < l->nactors; i++)
+		if (l->actors[i].spec->remote) {
+			uint64_t d = start + l->actors[i].spec->ready_timeout_ms * 1000000ull;
+			last = d > last ? d : last;
+		}
+	if (remote_missing(l, names, sizeof names) == 0)
+		return 0;
+	hive_logf(LAUNCH_NAME, HIVE_LOG_INFO, "waiting up to %llu ms for the remote actors: %s",
+		  (unsigned long long)((last - start) / 1000000ull), names);
+	int rc = 0;
+	while (rc == 0) {
+		uint64_t now = hive_now_ns(), next = 0;
+		bool late = false;
+		for (size_t i = 0; i < l->nactors; i++) {
+			struct child *c = &l->actors[i];
+			if (!c->spec->remote || c->said_ready)
+				continue;
+			uint64_t d = start + c->spec->ready_timeout_ms * 1000000ull;
+			late |= now >= d;
+			next = !next || d < next ? d : next;
+		}
+		if (!next)
+			return 0;
+		if (late)
+			break;
+		rc = hive_run_once(l->hive, ms_until(next));
+		rc = rc > 0 ? 0 : rc;
+	}
+	if (rc == 0) {
+		size_t n = remote_missing(l, names, sizeof names);
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "%zu remote actor%s did not register and say "
+			  "ready in time: %s; start each on its host with --name NAME --broker "
+			  "tcp://ADDR:PORT (this broker's --bind) --keys DIR (with broker.pub and "
+			  "actors/NAME.key from %s), or raise its ready_timeout_ms in %s", n,
+			  n == 1 ? "" : "s", names, l->keys_dir ? l->keys_dir : "--keys",
+			  l->graph_path);
+		rc = -ETIMEDOUT;
+	}
+	if (rc < 0 && rc != -ECANCELED)
+		l->exit_code = LAUNCH_EXIT_FAILED;
+	return rc;
+}
+
 static int start_actors(struct launcher *l)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < l->nactors; i++) {
+		if (l->actors[i].spec->remote)
+			continue;
 		rc = start_child(l, &l->actors[i]);
 		if (rc == 0)
 			rc = wait_ready(l, &l->actors[i]);
@@ -441,6 +556,8 @@ int launcher_run(struct launcher *l)
 		l->exit_code = LAUNCH_EXIT_FAILED;
 	if (rc == 0)
 		rc = start_actors(l);
+	if (rc == 0)
+		rc = wait_remote(l);
 	if (rc == 0) {
 		l->phase = LAUNCH_RUNNING;
 		send_graph_ready(l);

@@ -41,6 +41,9 @@ struct launcher {
 	char graph_path[4096];
 	char run_dir[4096];
 	char bin_dir[4096];
+	const char *keys_dir;   /* --keys: CURVE keys for tcp; NULL: none */
+	struct strv *binds;     /* --bind tcp://...: the broker's tcp endpoints */
+	char perm_path[4200];   /* RUN_DIR/permissions.json, handed to the broker */
 	pid_t self;
 	int lock_fd;
 	int sfd; /* signalfd for SIGCHLD */

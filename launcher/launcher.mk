@@ -1,8 +1,9 @@
 # hive-launch: starts, supervises and stops a graph of actors.
 PROGRAMS += hive-launch
 hive-launch_SRCS := launcher/launch_main.c launcher/launch_run.c launcher/child.c \
-	launcher/graph.c launcher/supervise.c
+	launcher/graph.c launcher/supervise.c broker/broker_perm.c
 
 # The unit tests link the pure parts (graph files, supervision decisions).
-test_launcher_SRCS := launcher/graph.c launcher/supervise.c
-fuzz_graph_SRCS := launcher/graph.c
+test_launcher_SRCS := launcher/graph.c launcher/supervise.c broker/broker_perm.c
+fuzz_graph_SRCS := launcher/graph.c broker/broker_perm.c
+test_net_graph_SRCS := launcher/graph.c broker/broker_perm.c

@@ -65,6 +65,8 @@ int hive_actor_from_args(struct hive_actor **out, int argc, char **argv,
 			cfg.run_dir = v;
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--broker", &missing)))
 			cfg.endpoint = v;
+		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--keys", &missing)))
+			cfg.keys_dir = v;
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--set", &missing)))
 			rc = add_setting(&settings, &nsettings, v);
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--log-level", &missing))) {

@@ -29,6 +29,15 @@
 /* Largest envelope the runtime sends or accepts by default. */
 #define HIVE_FRAME_MAX_DEFAULT 65536
 #define HIVE_REGISTER_TIMEOUT_MS 5000
+/* An actor on tcp says it is alive this often when idle; the broker declares
+ * it down after 2.5 intervals of silence (within 3 s of a cut cable). */
+#define HIVE_HEARTBEAT_MS 1000
+/* ZMTP heartbeats on tcp sockets (both ends): ping interval, and how long a
+ * connection may be silent before ZeroMQ closes it. */
+#define HIVE_ZMTP_HEARTBEAT_IVL_MS 1000
+#define HIVE_ZMTP_HEARTBEAT_TIMEOUT_MS 3000
+/* A CURVE key as Z85 text. */
+#define HIVE_KEY_Z85_LEN 40
 
 enum hive_log_level {
 	HIVE_LOG_ERROR = 0,
@@ -48,6 +57,12 @@ struct hive_actor_config {
 	size_t frame_max;     /* 0: HIVE_FRAME_MAX_DEFAULT */
 	bool ephemeral;       /* a tool: forgotten when it goes, nothing queued */
 	int register_timeout_ms; /* 0: HIVE_REGISTER_TIMEOUT_MS */
+	/* tcp:// endpoints only (every tcp endpoint is CURVE-encrypted): the
+	 * keys directory holding broker.pub and actors/NAME.key. */
+	const char *keys_dir;
+	/* Send a Heartbeat after this long without sending; 0: the default
+	 * (HIVE_HEARTBEAT_MS on tcp, none on ipc), < 0: never. */
+	int heartbeat_ms;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -55,12 +70,13 @@ struct hive_actor_config {
 /* Creates an actor and registers it with the broker, waiting up to
  * register_timeout_ms for the Welcome. Returns 0, -ETIMEDOUT when no
  * broker answered, -ECANCELED when SIGINT/SIGTERM came first, -EEXIST when the name is held by a live actor (and
- * replace was not asked), -EINVAL for a bad name, or another -errno. The
- * error has been logged in words. */
+ * replace was not asked), -EINVAL for a bad name, -EACCES when a tcp
+ * broker refused our CURVE key, or another -errno. The error has been
+ * logged in words. */
 int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg);
 
 /* Parses the options every actor takes, creates and registers the actor:
- *   --name NAME  --run-dir DIR  --broker ENDPOINT  --replace
+ *   --name NAME  --run-dir DIR  --broker ENDPOINT  --replace  --keys DIR
  *   --log-level error|warn|info|debug|trace  --set KEY=VALUE (repeatable)
  * Options it does not know are left for the program in argv[*argc_rest..];
  * pass NULL for argc_rest to reject them. default_name is used without
@@ -177,6 +193,24 @@ int hive_log_level_parse(const char *s, enum hive_log_level *out);
 		if (hive_log_threshold() >= HIVE_LOG_DEBUG)             \
 			hive_log((a), HIVE_LOG_DEBUG, __VA_ARGS__);     \
 	} while (0)
+
+/* ---- across machines (keys.c) -------------------------------------------- */
+
+/* True for "tcp://..." endpoints (which hive always runs with CURVE). */
+bool hive_endpoint_is_tcp(const char *endpoint);
+/* 0 when libzmq has CURVE; otherwise -ENOTSUP, logged in words as who. */
+int hive_curve_check(const char *who);
+/* The key file of name ("broker" or an actor) in dir: DIR/broker.key|pub or
+ * DIR/actors/NAME.key|pub. */
+void hive_key_path(char *buf, size_t cap, const char *dir, const char *name, bool secret);
+/* Reads a key file (comment lines '#', then 40 Z85 characters) into z85.
+ * A secret key readable by group or others is refused. Returns 0 or -errno
+ * (logged). */
+int hive_key_load(const char *path, char z85[HIVE_KEY_Z85_LEN + 1], bool secret);
+/* Creates dir (0700), dir/actors, the broker's key pair and one pair per
+ * name, each only when missing (an existing secret key is read and
+ * checked). Returns 0 or -errno (logged). */
+int hive_keys_prepare(const char *dir, const char *const names[], size_t n);
 
 /* The envelope body's name ("hci", "ping", ...) for logs and traces. */
 const char *hive_body_name(Hive__Envelope__BodyCase c);

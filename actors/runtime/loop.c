@@ -120,16 +120,21 @@ int hive_fd_unwatch(struct hive_actor *a, int fd)
 /* ---- the loop ------------------------------------------------------------------ */
 
 /* A broker that went away and came back (restarted, or a connection that
- * broke) does not know us: register again, and say ready again. */
-static void on_monitor_event(struct hive_actor *a)
+ * broke) does not know us: register again, and say ready again. A broker
+ * that refuses our CURVE key is said once, in words. */
+int runtime_monitor_events(struct hive_actor *a)
 {
 	zmq_msg_t m;
+	int rc = 0;
 	zmq_msg_init(&m);
 	while (zmq_msg_recv(&m, a->monitor, ZMQ_DONTWAIT) >= 0) {
-		bool first = zmq_msg_more(&m) && zmq_msg_size(&m) >= 2;
+		bool first = zmq_msg_more(&m) && zmq_msg_size(&m) >= 6;
 		uint16_t event = 0;
-		if (first)
+		uint32_t value = 0;
+		if (first) {
 			memcpy(&event, zmq_msg_data(&m), sizeof event);
+			memcpy(&value, (uint8_t *)zmq_msg_data(&m) + 2, sizeof value);
+		}
 		/* Skip the address frame. */
 		while (zmq_msg_more(&m) && zmq_msg_recv(&m, a->monitor, 0) >= 0)
 			;
@@ -142,9 +147,25 @@ static void on_monitor_event(struct hive_actor *a)
 			struct hive_actor_config again = a->cfg;
 			again.replace = false;
 			runtime_say_hello(a, &again);
+		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+			rc = -EACCES;
+			if (!a->auth_refused_logged)
+				hive_log(a, HIVE_LOG_ERROR, "the broker at %s refused our CURVE key "
+					 "(status %u): its keys directory has no actors/%s.pub "
+					 "matching our actors/%s.key; copy the pair made by hive-launch "
+					 "--keys", a->endpoint, value, a->name, a->name);
+			a->auth_refused_logged = true;
+		} else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+			   event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+			if (!a->auth_refused_logged)
+				hive_log(a, HIVE_LOG_ERROR, "the CURVE handshake with %s failed "
+					 "(event 0x%x, %u): is broker.pub in --keys the key of this "
+					 "broker?", a->endpoint, event, value);
+			a->auth_refused_logged = true;
 		}
 	}
 	zmq_msg_close(&m);
+	return rc;
 }
 
 static int drain_socket(struct hive_actor *a)
@@ -181,9 +202,22 @@ static void settle_acks(struct hive_actor *a)
 	}
 }
 
+/* On tcp, an idle actor tells the broker it is alive. */
+static void settle_heartbeat(struct hive_actor *a)
+{
+	if (a->heartbeat_ns && !a->stop && hive_now_ns() - a->last_send_ns >= a->heartbeat_ns)
+		runtime_send_heartbeat(a);
+}
+
 static int wait_ms(const struct hive_actor *a, int timeout_ms)
 {
 	int ms = next_timeout_ms(a, timeout_ms);
+	if (a->heartbeat_ns) {
+		uint64_t due = a->last_send_ns + a->heartbeat_ns, now = hive_now_ns();
+		int hb_ms = due <= now ? 0 : (int)((due - now + 999999) / 1000000);
+		if (ms < 0 || hb_ms < ms)
+			ms = hb_ms;
+	}
 	if (a->ack_due_ns) {
 		uint64_t now = hive_now_ns();
 		int ack_ms = a->ack_due_ns <= now ? 0 : (int)((a->ack_due_ns - now + 999999) / 1000000);
@@ -222,7 +256,7 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 	}
 	int did = 0;
 	if (monitor_ready || a->pfds[1].revents)
-		on_monitor_event(a);
+		runtime_monitor_events(a);
 	if (sock_ready || a->pfds[0].revents) {
 		int r = drain_socket(a);
 		if (r < 0 && r != -EAGAIN)
@@ -245,6 +279,7 @@ int hive_run_once(struct hive_actor *a, int timeout_ms)
 	if (!a->stop)
 		did |= fire_timers(a);
 	settle_acks(a);
+	settle_heartbeat(a);
 	return did;
 }
 

@@ -110,6 +110,7 @@ static int send_frames(struct hive_actor *a, const char *dest, const uint8_t *bu
 			return -zmq_errno();
 		a->acked = a->received;
 	}
+	a->last_send_ns = hive_now_ns();
 	return 0;
 }
 
@@ -148,6 +149,18 @@ int runtime_send_ack(struct hive_actor *a)
 	env.body_case = HIVE__ENVELOPE__BODY_ACK;
 	env.ack = &ack;
 	a->acked = a->received; /* the Ack carries it; no frame needed */
+	return hive_send(a, "broker", &env);
+}
+
+int runtime_send_heartbeat(struct hive_actor *a)
+{
+	Hive__Heartbeat hb = HIVE__HEARTBEAT__INIT;
+	hb.interval_ms = (uint32_t)(a->heartbeat_ns / 1000000ull);
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	/* Counted as sent even when the pipe is full: try again an interval later. */
+	a->last_send_ns = hive_now_ns();
 	return hive_send(a, "broker", &env);
 }
 
@@ -313,6 +326,7 @@ int runtime_say_hello(struct hive_actor *a, const struct hive_actor_config *cfg)
 	h.replace = cfg->replace;
 	h.ephemeral = cfg->ephemeral;
 	h.reliable = true;
+	h.heartbeat_ms = (uint32_t)(a->heartbeat_ns / 1000000ull);
 	char prog[256] = "";
 	ssize_t n = readlink("/proc/self/exe", prog, sizeof prog - 1);
 	if (n > 0)
@@ -335,11 +349,16 @@ static int await_welcome(struct hive_actor *a, int timeout_ms)
 			return -ECANCELED;
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		zmq_pollitem_t it = { .socket = a->sock, .events = ZMQ_POLLIN };
-		int rc = zmq_poll(&it, 1, (long)((deadline - now) / 1000000ull) + 1);
+		zmq_pollitem_t it[2] = { { .socket = a->sock, .events = ZMQ_POLLIN },
+					 { .socket = a->monitor, .events = ZMQ_POLLIN } };
+		int rc = zmq_poll(it, 2, (long)((deadline - now) / 1000000ull) + 1);
 		if (rc < 0 && zmq_errno() != EINTR)
 			return -zmq_errno();
 		if (rc <= 0)
+			continue;
+		if ((it[1].revents & ZMQ_POLLIN) && runtime_monitor_events(a) == -EACCES)
+			return -EACCES;
+		if (!(it[0].revents & ZMQ_POLLIN))
 			continue;
 		Hive__Envelope *env = NULL;
 		rc = runtime_recv_one(a, &env, source, sizeof source);
@@ -365,6 +384,44 @@ static int await_welcome(struct hive_actor *a, int timeout_ms)
 		if (result <= 0)
 			return result;
 	}
+}
+
+/* A tcp endpoint: CURVE client with our key pair and the broker's public
+ * key, and ZMTP heartbeats so that a dead path closes the connection. */
+static int setup_curve(struct hive_actor *a, const struct hive_actor_config *cfg)
+{
+	char path[4200], server[HIVE_KEY_Z85_LEN + 1], secret[HIVE_KEY_Z85_LEN + 1];
+	char public[HIVE_KEY_Z85_LEN + 1];
+	int rc = hive_curve_check(a->name);
+	if (rc == 0 && !cfg->keys_dir) {
+		hive_log(a, HIVE_LOG_ERROR, "connecting to %s needs CURVE keys: give --keys DIR, the "
+			 "directory with broker.pub and actors/%s.key (hive-launch --keys DIR makes "
+			 "them)", a->endpoint, a->name);
+		rc = -EINVAL;
+	}
+	if (rc == 0) {
+		hive_key_path(path, sizeof path, cfg->keys_dir, "broker", false);
+		rc = hive_key_load(path, server, false);
+	}
+	if (rc == 0) {
+		hive_key_path(path, sizeof path, cfg->keys_dir, a->name, true);
+		rc = hive_key_load(path, secret, true);
+	}
+	if (rc == 0 && zmq_curve_public(public, secret) < 0)
+		rc = -EINVAL;
+	int ivl = HIVE_ZMTP_HEARTBEAT_IVL_MS, timeout = HIVE_ZMTP_HEARTBEAT_TIMEOUT_MS;
+	if (rc == 0 && (zmq_setsockopt(a->sock, ZMQ_CURVE_SERVERKEY, server, HIVE_KEY_Z85_LEN + 1) < 0 ||
+			zmq_setsockopt(a->sock, ZMQ_CURVE_PUBLICKEY, public, HIVE_KEY_Z85_LEN + 1) < 0 ||
+			zmq_setsockopt(a->sock, ZMQ_CURVE_SECRETKEY, secret, HIVE_KEY_Z85_LEN + 1) < 0 ||
+			zmq_setsockopt(a->sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl) < 0 ||
+			zmq_setsockopt(a->sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout) < 0 ||
+			zmq_setsockopt(a->sock, ZMQ_HEARTBEAT_TTL, &timeout, sizeof timeout) < 0)) {
+		rc = -zmq_errno();
+		hive_log(a, HIVE_LOG_ERROR, "cannot set up CURVE on the broker socket: %s",
+			 zmq_strerror(-rc));
+	}
+	memset(secret, 0, sizeof secret);
+	return rc;
 }
 
 static int actor_connect(struct hive_actor *a, const struct hive_actor_config *cfg)
@@ -394,9 +451,17 @@ static int actor_connect(struct hive_actor *a, const struct hive_actor_config *c
 	zmq_setsockopt(a->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(a->sock, ZMQ_LINGER, &linger, sizeof linger);
 	zmq_setsockopt(a->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+	if (hive_endpoint_is_tcp(a->endpoint)) {
+		int rc = setup_curve(a, cfg);
+		if (rc < 0)
+			return rc;
+	}
 	char mon[64];
 	snprintf(mon, sizeof mon, "inproc://hive-monitor-%p", (void *)a);
-	if (zmq_socket_monitor(a->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) < 0)
+	if (zmq_socket_monitor(a->sock, mon, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+			       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+			       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+			       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) < 0)
 		return -zmq_errno();
 	a->monitor = zmq_socket(a->zctx, ZMQ_PAIR);
 	if (!a->monitor || zmq_setsockopt(a->monitor, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
@@ -431,7 +496,12 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 	a->cfg.name = a->name;
 	a->cfg.run_dir = NULL;
 	a->cfg.endpoint = NULL;
+	a->cfg.keys_dir = NULL;
 	a->frame_max = cfg->frame_max ? cfg->frame_max : HIVE_FRAME_MAX_DEFAULT;
+	int hb = cfg->heartbeat_ms;
+	if (hb == 0 && hive_endpoint_is_tcp(cfg->endpoint))
+		hb = HIVE_HEARTBEAT_MS;
+	a->heartbeat_ns = hb > 0 ? (uint64_t)hb * 1000000ull : 0;
 	a->txbuf = malloc(a->frame_max);
 	arena_init(&a->arena);
 	int rc = a->txbuf ? actor_connect(a, cfg) : -ENOMEM;
@@ -441,7 +511,12 @@ int hive_actor_new(struct hive_actor **out, const struct hive_actor_config *cfg)
 		int timeout = cfg->register_timeout_ms ? cfg->register_timeout_ms
 						       : HIVE_REGISTER_TIMEOUT_MS;
 		rc = await_welcome(a, timeout);
-		if (rc == -ETIMEDOUT)
+		if (rc == -ETIMEDOUT && hive_endpoint_is_tcp(a->endpoint))
+			hive_log(a, HIVE_LOG_ERROR, "no broker answered at %s within %d ms; is the "
+				 "broker bound there (hive-launch --bind), reachable from here, and is "
+				 "--keys the broker's keys directory (broker.pub)?", a->endpoint,
+				 timeout);
+		else if (rc == -ETIMEDOUT)
 			hive_log(a, HIVE_LOG_ERROR, "no broker answered at %s within %d ms; is the "
 				 "graph running (hive-launch) and is --run-dir right?", a->endpoint,
 				 timeout);

@@ -83,6 +83,9 @@ struct hive_actor {
 	int sock_fd;          /* ZMQ_FD of sock: edge-triggered, see loop.c */
 	int monitor_fd;
 	uint64_t ack_due_ns;  /* when a pending count must be sent; 0: none */
+	uint64_t heartbeat_ns;  /* send a Heartbeat after this long idle; 0: never */
+	uint64_t last_send_ns;  /* when we last sent anything to the broker */
+	bool auth_refused_logged; /* the broker's refusal of our key was logged */
 
 	struct setting *settings;
 	size_t nsettings;
@@ -95,5 +98,9 @@ int runtime_send_ack(struct hive_actor *a);
  * taken (*out NULL when it was malformed), 0 when none waited, -errno. */
 int runtime_recv_one(struct hive_actor *a, Hive__Envelope **out, char *source, size_t cap);
 void runtime_dispatch(struct hive_actor *a, const char *source, const Hive__Envelope *env);
+/* Reads the events waiting on the connection monitor. Returns -EACCES when
+ * the broker refused our CURVE key (logged once), else 0. */
+int runtime_monitor_events(struct hive_actor *a);
+int runtime_send_heartbeat(struct hive_actor *a);
 
 #endif

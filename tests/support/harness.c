@@ -135,12 +135,18 @@ bool th_alive(pid_t pid)
 
 pid_t th_start_broker(const char *run_dir, const char *const extra[])
 {
+	return th_start_broker_log(run_dir, extra, NULL);
+}
+
+pid_t th_start_broker_log(const char *run_dir, const char *const extra[],
+			  const char *stderr_path)
+{
 	const char *argv[32] = { "hive-broker", "--run-dir", run_dir };
 	int n = 3;
 	for (int i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	pid_t pid = th_spawn(argv, NULL, NULL);
+	pid_t pid = th_spawn(argv, NULL, stderr_path);
 	if (pid < 0)
 		return -1;
 	struct hive_actor *probe = th_actor(run_dir, "th-probe");

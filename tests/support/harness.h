@@ -40,6 +40,10 @@ bool th_alive(pid_t pid);
  * and waits until it answers a registration. Returns the pid or -1. */
 pid_t th_start_broker(const char *run_dir, const char *const extra[]);
 
+/* th_start_broker with the broker's stderr in stderr_path (NULL: inherit). */
+pid_t th_start_broker_log(const char *run_dir, const char *const extra[],
+			  const char *stderr_path);
+
 /* A registered in-process actor on run_dir, or NULL (the test fails). */
 struct hive_actor *th_actor(const char *run_dir, const char *name);
 
