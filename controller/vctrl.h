@@ -1,4 +1,5 @@
-/* hive-vctrl state machine: emulated LE controllers on one virtual radio.
+/* hive-vctrl state machine: emulated LE and BR/EDR controllers on one
+ * virtual radio.
  *
  * Deterministic and free of I/O: the caller hands in H4 packets from each
  * controller's host with the current time, calls vctrl_tick() when
@@ -28,6 +29,12 @@ struct vctrl_config {
 	unsigned count;             /* controllers, 1..VCTRL_MAX */
 	uint16_t acl_size;          /* LE ACL data packet length, 27..VCTRL_ACL_SIZE_MAX */
 	uint8_t acl_count;          /* LE ACL data packets the controller buffers, 1..255 */
+	uint16_t bredr_acl_size;    /* BR/EDR ACL data packet length (Read Buffer Size),
+				     * 27..VCTRL_ACL_SIZE_MAX */
+	uint8_t bredr_acl_count;    /* BR/EDR ACL data packets buffered, 1..255 */
+	unsigned bredr_time_div;    /* inquiry length, page and connection accept
+				     * timeouts run this many times faster (0 or
+				     * 1: as the host set them) */
 	uint8_t addr_base[6];       /* public address of controller 0 (wire order);
 				     * controller i has this address plus i */
 	uint64_t adv_min_period_ns; /* floor of the advertising event period */
@@ -46,7 +53,8 @@ struct vctrl_radio;
 /* A vctrl_rand_fn over the operating system's generator (OpenSSL RAND_bytes). */
 int vctrl_rand_system(void *arg, uint8_t *out, size_t n);
 
-/* Defaults: one controller, 251-byte LE ACL buffers x 8, base address
+/* Defaults: one controller, 251-byte LE ACL buffers x 8, 1021-byte BR/EDR
+ * ACL buffers x 8, BR/EDR timing as the host sets it, base address
  * 02:48:49:56:45:00, 20 ms floor on advertising events, ACL at once. */
 void vctrl_config_default(struct vctrl_config *cfg);
 
@@ -76,7 +84,8 @@ void vctrl_on_packet(struct vctrl_radio *r, unsigned idx, uint8_t type, const ui
 
 /* Runs what is due at now_ns: advertising events (reports to scanners,
  * connections to initiators), ACL delivery with Number Of Completed
- * Packets, scan and advertising durations, procedure timeouts. */
+ * Packets, scan and advertising durations, inquiry responses and inquiry
+ * length, page and connection accept timeouts, procedure timeouts. */
 void vctrl_tick(struct vctrl_radio *r, uint64_t now_ns);
 
 /* When vctrl_tick() next has something to do (UINT64_MAX: nothing; a value

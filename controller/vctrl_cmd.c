@@ -89,17 +89,11 @@ static uint8_t on_read_local_supported_commands(struct vctrl_radio *r, struct vc
 	return HCI_SUCCESS;
 }
 
-static void lmp_features(uint8_t out[8])
-{
-	memset(out, 0, 8);
-	out[4] = 0x20 | 0x40; /* bit 37 BR/EDR Not Supported, bit 38 LE Supported */
-}
-
 static uint8_t on_read_local_supported_features(struct vctrl_radio *r, struct vctrl *c,
 						const struct vctrl_cmd *cmd, struct wr *ret)
 {
 	uint8_t f[8];
-	lmp_features(f);
+	vctrl_lmp_features(c, 0, f);
 	wr_bytes(ret, f, 8);
 	return HCI_SUCCESS;
 }
@@ -109,21 +103,21 @@ static uint8_t on_read_local_extended_features(struct vctrl_radio *r, struct vct
 {
 	struct rd rd = rd_init(cmd->params, cmd->n);
 	uint8_t page = rd_u8(&rd);
-	uint8_t f[8] = { 0 };
-	if (page == 0)
-		lmp_features(f);
+	uint8_t f[8];
+	bool known = vctrl_lmp_features(c, page, f);
 	wr_u8(ret, page);
-	wr_u8(ret, 0); /* Max_Page_Number */
+	wr_u8(ret, VCTRL_LMP_MAX_PAGE);
 	wr_bytes(ret, f, 8);
-	return page == 0 ? HCI_SUCCESS : HCI_INVALID_PARAMETERS;
+	return known ? HCI_SUCCESS : HCI_INVALID_PARAMETERS;
 }
 
+/* The BR/EDR buffers; LE has its own (LE Read Buffer Size). */
 static uint8_t on_read_buffer_size(struct vctrl_radio *r, struct vctrl *c,
 				   const struct vctrl_cmd *cmd, struct wr *ret)
 {
-	wr_le16(ret, r->cfg.acl_size);
+	wr_le16(ret, r->cfg.bredr_acl_size);
 	wr_u8(ret, 0); /* no synchronous data */
-	wr_le16(ret, r->cfg.acl_count);
+	wr_le16(ret, r->cfg.bredr_acl_count);
 	wr_le16(ret, 0);
 	return HCI_SUCCESS;
 }
@@ -361,17 +355,54 @@ static uint8_t on_le_read_transmit_power(struct vctrl_radio *r, struct vctrl *c,
 /* ---- the table, sorted by opcode ---------------------------------------- */
 
 static const struct vctrl_cmd_entry commands[] = {
+	{ HCI_INQUIRY, 5, CS, VCTRL_API_NONE, BIT(0, 0), "inquiry", on_inquiry },
+	{ HCI_INQUIRY_CANCEL, 0, CC, VCTRL_API_NONE, BIT(0, 1), "inquiry_cancel", on_inquiry_cancel },
+	{ HCI_CREATE_CONNECTION, 13, CS, VCTRL_API_NONE, BIT(0, 4), "create_connection", on_create_connection },
 	{ HCI_DISCONNECT, 3, CS, VCTRL_API_NONE, BIT(0, 5), "disconnect", on_disconnect },
+	{ HCI_CREATE_CONNECTION_CANCEL, 6, CC, VCTRL_API_NONE, BIT(0, 7), "create_connection_cancel", on_create_connection_cancel },
+	{ HCI_ACCEPT_CONNECTION_REQUEST, 7, CS, VCTRL_API_NONE, BIT(1, 0), "accept_connection_request", on_accept_connection_request },
+	{ HCI_REJECT_CONNECTION_REQUEST, 7, CS, VCTRL_API_NONE, BIT(1, 1), "reject_connection_request", on_reject_connection_request },
+	{ HCI_LINK_KEY_REQUEST_REPLY, 22, CC, VCTRL_API_NONE, BIT(1, 2), "link_key_request_reply", on_link_key_request_reply },
+	{ HCI_LINK_KEY_REQUEST_NEGATIVE_REPLY, 6, CC, VCTRL_API_NONE, BIT(1, 3), "link_key_request_negative_reply", on_link_key_request_negative_reply },
+	{ HCI_PIN_CODE_REQUEST_REPLY, 23, CC, VCTRL_API_NONE, BIT(1, 4), "pin_code_request_reply", on_pin_code_request_reply },
+	{ HCI_PIN_CODE_REQUEST_NEGATIVE_REPLY, 6, CC, VCTRL_API_NONE, BIT(1, 5), "pin_code_request_negative_reply", on_pin_code_request_negative_reply },
+	{ HCI_AUTHENTICATION_REQUESTED, 2, CS, VCTRL_API_NONE, BIT(1, 7), "authentication_requested", on_authentication_requested },
+	{ HCI_SET_CONNECTION_ENCRYPTION, 3, CS, VCTRL_API_NONE, BIT(2, 0), "set_connection_encryption", on_set_connection_encryption },
+	{ HCI_REMOTE_NAME_REQUEST, 10, CS, VCTRL_API_NONE, BIT(2, 3), "remote_name_request", on_remote_name_request },
+	{ HCI_READ_REMOTE_SUPPORTED_FEATURES, 2, CS, VCTRL_API_NONE, BIT(2, 5), "read_remote_supported_features", on_read_remote_supported_features },
+	{ HCI_READ_REMOTE_EXTENDED_FEATURES, 3, CS, VCTRL_API_NONE, BIT(2, 6), "read_remote_extended_features", on_read_remote_extended_features },
 	{ HCI_READ_REMOTE_VERSION_INFORMATION, 2, CS, VCTRL_API_NONE, BIT(2, 7),
 	  "read_remote_version_information", on_read_remote_version_information },
+	{ HCI_IO_CAPABILITY_REQUEST_REPLY, 9, CC, VCTRL_API_NONE, BIT(18, 7), "io_capability_request_reply", on_io_capability_request_reply },
+	{ HCI_USER_CONFIRMATION_REQUEST_REPLY, 6, CC, VCTRL_API_NONE, BIT(19, 0), "user_confirmation_request_reply", on_user_confirmation_request_reply },
+	{ HCI_USER_CONFIRMATION_REQUEST_NEGATIVE_REPLY, 6, CC, VCTRL_API_NONE, BIT(19, 1), "user_confirmation_request_negative_reply", on_user_confirmation_request_negative_reply },
+	{ HCI_USER_PASSKEY_REQUEST_REPLY, 10, CC, VCTRL_API_NONE, BIT(19, 2), "user_passkey_request_reply", on_user_passkey_request_reply },
+	{ HCI_USER_PASSKEY_REQUEST_NEGATIVE_REPLY, 6, CC, VCTRL_API_NONE, BIT(19, 3), "user_passkey_request_negative_reply", on_user_passkey_request_negative_reply },
+	{ HCI_IO_CAPABILITY_REQUEST_NEGATIVE_REPLY, 7, CC, VCTRL_API_NONE, BIT(20, 3), "io_capability_request_negative_reply", on_io_capability_request_negative_reply },
+	{ HCI_ROLE_DISCOVERY, 2, CC, VCTRL_API_NONE, BIT(4, 7), "role_discovery", on_role_discovery },
+	{ HCI_SWITCH_ROLE, 7, CS, VCTRL_API_NONE, BIT(5, 0), "switch_role", on_switch_role },
 	{ HCI_SET_EVENT_MASK, 8, CC, VCTRL_API_NONE, BIT(5, 6), "set_event_mask", on_set_event_mask },
 	{ HCI_RESET, 0, CC, VCTRL_API_NONE, BIT(5, 7), "reset", on_reset },
+	{ HCI_WRITE_LOCAL_NAME, 248, CC, VCTRL_API_NONE, BIT(7, 0), "write_local_name", on_write_local_name },
+	{ HCI_READ_LOCAL_NAME, 0, CC, VCTRL_API_NONE, BIT(7, 1), "read_local_name", on_read_local_name },
+	{ HCI_WRITE_CONNECTION_ACCEPT_TIMEOUT, 2, CC, VCTRL_API_NONE, BIT(7, 3), "write_connection_accept_timeout", on_write_connection_accept_timeout },
+	{ HCI_WRITE_PAGE_TIMEOUT, 2, CC, VCTRL_API_NONE, BIT(7, 5), "write_page_timeout", on_write_page_timeout },
+	{ HCI_READ_SCAN_ENABLE, 0, CC, VCTRL_API_NONE, BIT(7, 6), "read_scan_enable", on_read_scan_enable },
+	{ HCI_WRITE_SCAN_ENABLE, 1, CC, VCTRL_API_NONE, BIT(7, 7), "write_scan_enable", on_write_scan_enable },
+	{ HCI_READ_CLASS_OF_DEVICE, 0, CC, VCTRL_API_NONE, BIT(9, 0), "read_class_of_device", on_read_class_of_device },
+	{ HCI_WRITE_CLASS_OF_DEVICE, 3, CC, VCTRL_API_NONE, BIT(9, 1), "write_class_of_device", on_write_class_of_device },
 	{ HCI_SET_CONTROLLER_TO_HOST_FLOW_CONTROL, 1, CC, VCTRL_API_NONE, BIT(10, 5),
 	  "set_controller_to_host_flow_control", on_set_controller_to_host_flow_control },
 	{ HCI_HOST_BUFFER_SIZE, 7, CC, VCTRL_API_NONE, BIT(10, 6), "host_buffer_size",
 	  on_host_buffer_size },
 	{ HCI_HOST_NUMBER_OF_COMPLETED_PACKETS, VAR, QUIET, VCTRL_API_NONE, BIT(10, 7),
 	  "host_number_of_completed_packets", on_host_number_of_completed_packets },
+	{ HCI_READ_INQUIRY_MODE, 0, CC, VCTRL_API_NONE, BIT(12, 6), "read_inquiry_mode", on_read_inquiry_mode },
+	{ HCI_WRITE_INQUIRY_MODE, 1, CC, VCTRL_API_NONE, BIT(12, 7), "write_inquiry_mode", on_write_inquiry_mode },
+	{ HCI_READ_EXTENDED_INQUIRY_RESPONSE, 0, CC, VCTRL_API_NONE, BIT(17, 0), "read_extended_inquiry_response", on_read_extended_inquiry_response },
+	{ HCI_WRITE_EXTENDED_INQUIRY_RESPONSE, 241, CC, VCTRL_API_NONE, BIT(17, 1), "write_extended_inquiry_response", on_write_extended_inquiry_response },
+	{ HCI_READ_SIMPLE_PAIRING_MODE, 0, CC, VCTRL_API_NONE, BIT(17, 5), "read_simple_pairing_mode", on_read_simple_pairing_mode },
+	{ HCI_WRITE_SIMPLE_PAIRING_MODE, 1, CC, VCTRL_API_NONE, BIT(17, 6), "write_simple_pairing_mode", on_write_simple_pairing_mode },
 	{ HCI_SET_EVENT_MASK_PAGE_2, 8, CC, VCTRL_API_NONE, BIT(22, 2), "set_event_mask_page_2",
 	  on_set_event_mask_page_2 },
 	{ HCI_READ_LE_HOST_SUPPORT, 0, CC, VCTRL_API_NONE, BIT(24, 5), "read_le_host_support",

@@ -287,6 +287,78 @@ void vctrl_evt_le_channel_selection(struct wr *w, uint16_t handle, uint8_t algor
 /* An H4 ACL data packet towards a host. */
 void vctrl_acl_write(struct wr *w, uint16_t handle, uint8_t pb, const uint8_t *data, uint16_t len);
 
+/* ---- BR/EDR (vctrl_codec_bredr.c) ------------------------------------------ */
+
+/* Inquiry (7.1.1). */
+struct vctrl_inquiry_cmd {
+	uint32_t lap;     /* 24 bits */
+	uint8_t length;   /* 1.28 s units */
+	uint8_t num_rsp;  /* 0: unlimited */
+};
+int vctrl_parse_inquiry(const uint8_t *p, size_t n, struct vctrl_inquiry_cmd *out);
+
+/* Create Connection (7.1.5). */
+struct vctrl_create_conn_br {
+	uint8_t addr[6];
+	uint16_t packet_type;
+	uint8_t psrm;
+	uint16_t clock_offset;
+	uint8_t allow_role_switch;
+};
+int vctrl_parse_create_conn_br(const uint8_t *p, size_t n, struct vctrl_create_conn_br *out);
+
+/* IO Capability Request Reply (7.1.29). */
+struct vctrl_io_cap {
+	uint8_t addr[6];
+	uint8_t io;
+	uint8_t oob;
+	uint8_t auth_req;
+};
+int vctrl_parse_io_cap_reply(const uint8_t *p, size_t n, struct vctrl_io_cap *out);
+
+/* PIN Code Request Reply (7.1.12). */
+struct vctrl_pin_reply {
+	uint8_t addr[6];
+	uint8_t len;
+	uint8_t pin[16];
+};
+int vctrl_parse_pin_reply(const uint8_t *p, size_t n, struct vctrl_pin_reply *out);
+
+/* One inquiry response: the event follows the inquiry mode (0 Inquiry
+ * Result, 1 with RSSI, 2 Extended Inquiry Result with the EIR data). */
+struct vctrl_inquiry_result {
+	uint8_t addr[6];
+	uint8_t psrm;
+	uint8_t cod[3];
+	uint16_t clock_offset;
+	int8_t rssi;
+	const uint8_t *eir; /* HCI_EIR_SIZE octets, extended mode only */
+};
+void vctrl_evt_inquiry_result(struct wr *w, uint8_t mode, const struct vctrl_inquiry_result *r);
+void vctrl_evt_inquiry_complete(struct wr *w, uint8_t status);
+void vctrl_evt_conn_complete_br(struct wr *w, uint8_t status, uint16_t handle,
+				const uint8_t addr[6], uint8_t encryption);
+void vctrl_evt_conn_request(struct wr *w, const uint8_t addr[6], const uint8_t cod[3]);
+/* Authentication Complete and other events of a status and a handle. */
+void vctrl_evt_status_handle(struct wr *w, uint8_t code, uint8_t status, uint16_t handle);
+/* Remote Name Request Complete: name holds HCI_NAME_SIZE octets. */
+void vctrl_evt_remote_name(struct wr *w, uint8_t status, const uint8_t addr[6],
+			   const uint8_t *name);
+void vctrl_evt_remote_features(struct wr *w, uint8_t status, uint16_t handle,
+			       const uint8_t features[8]);
+void vctrl_evt_remote_ext_features(struct wr *w, uint8_t status, uint16_t handle, uint8_t page,
+				   uint8_t max_page, const uint8_t features[8]);
+void vctrl_evt_role_change(struct wr *w, uint8_t status, const uint8_t addr[6], uint8_t role);
+/* Link Key Request, PIN Code Request, IO Capability Request, User Passkey
+ * Request: a BD_ADDR only. */
+void vctrl_evt_addr(struct wr *w, uint8_t code, const uint8_t addr[6]);
+/* User Confirmation Request, User Passkey Notification: BD_ADDR, value. */
+void vctrl_evt_addr_value(struct wr *w, uint8_t code, const uint8_t addr[6], uint32_t value);
+void vctrl_evt_io_cap_response(struct wr *w, const struct vctrl_io_cap *c);
+void vctrl_evt_simple_pairing_complete(struct wr *w, uint8_t status, const uint8_t addr[6]);
+void vctrl_evt_link_key_notification(struct wr *w, const uint8_t addr[6], const uint8_t key[16],
+				     uint8_t type);
+
 /* "12:34:56:78:9A:BC" (most significant first, as people write them) to
  * wire order; returns 0 or -EINVAL. */
 int vctrl_addr_parse(const char *s, uint8_t out[6]);

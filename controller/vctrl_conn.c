@@ -24,6 +24,22 @@ struct vctrl_link *vctrl_link_find(struct vctrl_radio *r, const struct vctrl *c,
 	return NULL;
 }
 
+/* An LE link of c: the LE commands do not act on BR/EDR handles. */
+static struct vctrl_link *le_link_find(struct vctrl_radio *r, const struct vctrl *c,
+				       uint16_t handle, int *side)
+{
+	struct vctrl_link *l = vctrl_link_find(r, c, handle, side);
+	return l && !l->bredr ? l : NULL;
+}
+
+struct vctrl_link *vctrl_link_alloc(struct vctrl_radio *r)
+{
+	for (unsigned i = 0; i < VCTRL_MAX_LINKS; i++)
+		if (!r->link[i].used)
+			return &r->link[i];
+	return NULL;
+}
+
 unsigned vctrl_conn_count(const struct vctrl_radio *r, const struct vctrl *c)
 {
 	unsigned n = 0;
@@ -34,7 +50,7 @@ unsigned vctrl_conn_count(const struct vctrl_radio *r, const struct vctrl *c)
 	return n;
 }
 
-static uint16_t new_handle(struct vctrl_radio *r, struct vctrl *c)
+uint16_t vctrl_new_handle(struct vctrl_radio *r, struct vctrl *c)
 {
 	for (;;) {
 		uint16_t h = c->next_handle;
@@ -54,17 +70,19 @@ static struct vctrl *side_ctrl(struct vctrl_radio *r, const struct vctrl_link *l
  * as completed when it sees Disconnection Complete (Vol 4 Part E 4.3). */
 static void free_slots(struct vctrl_radio *r, struct vctrl *c, uint16_t handle)
 {
-	for (unsigned i = 0; i < r->cfg.acl_count; i++) {
+	for (unsigned i = 0; i < vctrl_slot_count(r); i++) {
 		if (c->slots[i].used && c->slots[i].handle == handle) {
 			c->slots[i].used = false;
-			c->acl_free++;
+			if (i < r->cfg.acl_count)
+				c->acl_free++;
+			else
+				c->br_free++;
 		}
 	}
 }
 
-/* Ends a link. reason[side] goes to that side's host when notify[side]. */
-static void link_drop(struct vctrl_radio *r, struct vctrl_link *l, const uint8_t reason[2],
-		      const bool notify[2])
+void vctrl_link_drop(struct vctrl_radio *r, struct vctrl_link *l, const uint8_t reason[2],
+		     const bool notify[2])
 {
 	for (int s = 0; s < 2; s++) {
 		struct vctrl *c = side_ctrl(r, l, s);
@@ -77,8 +95,10 @@ static void link_drop(struct vctrl_radio *r, struct vctrl_link *l, const uint8_t
 		}
 	}
 	vctrl_log(r, side_ctrl(r, l, 0), HIVE_LOG_INFO,
-		  "connection 0x%03x (central) / %s 0x%03x (peripheral) ended: reasons 0x%02x/0x%02x",
-		  l->handle[0], side_ctrl(r, l, 1)->name, l->handle[1], reason[0], reason[1]);
+		  "%s connection 0x%03x (%s) / %s 0x%03x (%s) ended: reasons 0x%02x/0x%02x",
+		  l->bredr ? "BR/EDR" : "LE", l->handle[0],
+		  l->bredr ? "pager" : "central", side_ctrl(r, l, 1)->name, l->handle[1],
+		  l->bredr ? "paged" : "peripheral", reason[0], reason[1]);
 	memset(l, 0, sizeof *l);
 }
 
@@ -93,7 +113,7 @@ void vctrl_conn_drop_all(struct vctrl_radio *r, struct vctrl *c, uint8_t peer_re
 		bool notify[2];
 		notify[me] = false;
 		notify[!me] = true;
-		link_drop(r, l, reason, notify);
+		vctrl_link_drop(r, l, reason, notify);
 	}
 }
 
@@ -232,10 +252,7 @@ bool vctrl_conn_try(struct vctrl_radio *r, struct vctrl *d, struct vctrl *c, str
 	if (vctrl_conn_count(r, c) >= VCTRL_CONN_PER_CTRL ||
 	    vctrl_conn_count(r, d) >= VCTRL_CONN_PER_CTRL)
 		return false;
-	struct vctrl_link *l = NULL;
-	for (unsigned i = 0; i < VCTRL_MAX_LINKS && !l; i++)
-		if (!r->link[i].used)
-			l = &r->link[i];
+	struct vctrl_link *l = vctrl_link_alloc(r);
 	if (!l) {
 		vctrl_log(r, d, HIVE_LOG_WARN, "the radio has no room for another connection");
 		return false;
@@ -252,8 +269,8 @@ bool vctrl_conn_try(struct vctrl_radio *r, struct vctrl *d, struct vctrl *c, str
 	l->used = true;
 	l->ctrl[0] = d->index;
 	l->ctrl[1] = c->index;
-	l->handle[0] = new_handle(r, d);
-	l->handle[1] = new_handle(r, c);
+	l->handle[0] = vctrl_new_handle(r, d);
+	l->handle[1] = vctrl_new_handle(r, c);
 	l->addr[0] = me;
 	l->addr[1] = adv;
 	l->interval = cp->interval_max;
@@ -322,7 +339,7 @@ static bool disconnect_reason_valid(uint8_t reason)
 	case HCI_REMOTE_LOW_RESOURCES:
 	case HCI_REMOTE_POWER_OFF:
 	case HCI_UNSUPPORTED_REMOTE_FEATURE:
-	case HCI_PAIRING_NOT_ALLOWED:
+	case HCI_UNIT_KEY_NOT_SUPPORTED:
 	case HCI_UNACCEPTABLE_CONN_PARAMS:
 		return true;
 	default:
@@ -346,7 +363,7 @@ uint8_t on_disconnect(struct vctrl_radio *r, struct vctrl *c, const struct vctrl
 	reasons[side] = HCI_LOCAL_HOST_TERMINATED;
 	reasons[!side] = reason;
 	const bool notify[2] = { true, true };
-	link_drop(r, l, reasons, notify);
+	vctrl_link_drop(r, l, reasons, notify);
 	return HCI_SUCCESS;
 }
 
@@ -386,7 +403,7 @@ uint8_t on_le_read_channel_map(struct vctrl_radio *r, struct vctrl *c, const str
 	struct rd rd = rd_init(cmd->params, cmd->n);
 	uint16_t handle = rd_le16(&rd);
 	int side;
-	bool known = vctrl_link_find(r, c, handle, &side);
+	bool known = le_link_find(r, c, handle, &side);
 	static const uint8_t all[5] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x1F };
 	static const uint8_t none[5] = { 0 };
 	wr_le16(ret, handle);
@@ -400,7 +417,7 @@ uint8_t on_le_read_remote_features(struct vctrl_radio *r, struct vctrl *c,
 	struct rd rd = rd_init(cmd->params, cmd->n);
 	uint16_t handle = rd_le16(&rd);
 	int side;
-	if (!vctrl_link_find(r, c, handle, &side))
+	if (!le_link_find(r, c, handle, &side))
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if (vctrl_le_event_on(c, HCI_LE_READ_REMOTE_FEATURES_COMPLETE)) {
 		uint8_t f[8], buf[VCTRL_PKT_MAX];
@@ -419,7 +436,7 @@ uint8_t on_le_connection_update(struct vctrl_radio *r, struct vctrl *c,
 	if (vctrl_parse_conn_update(cmd->params, cmd->n, &u) < 0)
 		return HCI_INVALID_PARAMETERS;
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, u.handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, u.handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	struct vctrl_conn_params p = {
@@ -460,7 +477,7 @@ uint8_t on_le_set_data_length(struct vctrl_radio *r, struct vctrl *c, const stru
 	uint16_t time = rd_le16(&rd);
 	wr_le16(ret, handle);
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if (octets < 27 || octets > 251 || time < 328 || time > 17040)
@@ -481,7 +498,7 @@ uint8_t on_le_read_phy(struct vctrl_radio *r, struct vctrl *c, const struct vctr
 	struct rd rd = rd_init(cmd->params, cmd->n);
 	uint16_t handle = rd_le16(&rd);
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, handle, &side);
 	wr_le16(ret, handle);
 	wr_u8(ret, l ? l->phy[side] : 0);
 	wr_u8(ret, l ? l->phy[!side] : 0);
@@ -508,7 +525,7 @@ uint8_t on_le_set_phy(struct vctrl_radio *r, struct vctrl *c, const struct vctrl
 	if (vctrl_parse_set_phy(cmd->params, cmd->n, &p) < 0)
 		return HCI_INVALID_PARAMETERS;
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, p.handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, p.handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if ((p.all_phys & ~3u) || (p.tx_phys & ~7u) || (p.rx_phys & ~7u))
@@ -580,7 +597,7 @@ static void enc_finish(struct vctrl_radio *r, struct vctrl_link *l, const uint8_
 		vctrl_log(r, side_ctrl(r, l, 0), HIVE_LOG_INFO,
 			  "connection 0x%03x: the two sides used different keys: MIC failure",
 			  l->handle[0]);
-		link_drop(r, l, reason, notify);
+		vctrl_link_drop(r, l, reason, notify);
 		return;
 	}
 	bool refresh = l->encrypted;
@@ -607,7 +624,7 @@ uint8_t on_le_enable_encryption(struct vctrl_radio *r, struct vctrl *c,
 	if (vctrl_parse_enable_encryption(cmd->params, cmd->n, &e) < 0)
 		return HCI_INVALID_PARAMETERS;
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, e.handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, e.handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if (side != 0 || l->enc_pending)
@@ -637,7 +654,7 @@ uint8_t on_le_long_term_key_request_reply(struct vctrl_radio *r, struct vctrl *c
 	rd_copy(&rd, ltk, 16);
 	wr_le16(ret, handle);
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if (side != 1 || !l->enc_pending)
@@ -654,7 +671,7 @@ uint8_t on_le_long_term_key_request_negative_reply(struct vctrl_radio *r, struct
 	uint16_t handle = rd_le16(&rd);
 	wr_le16(ret, handle);
 	int side;
-	struct vctrl_link *l = vctrl_link_find(r, c, handle, &side);
+	struct vctrl_link *l = le_link_find(r, c, handle, &side);
 	if (!l)
 		return HCI_UNKNOWN_CONNECTION_ID;
 	if (side != 1 || !l->enc_pending)
@@ -674,7 +691,7 @@ void vctrl_conn_timeouts(struct vctrl_radio *r, uint64_t now)
 		/* The peripheral's host never answered the LTK Request. */
 		const uint8_t reason[2] = { HCI_LL_RESPONSE_TIMEOUT, HCI_LL_RESPONSE_TIMEOUT };
 		const bool notify[2] = { true, true };
-		link_drop(r, l, reason, notify);
+		vctrl_link_drop(r, l, reason, notify);
 	}
 }
 

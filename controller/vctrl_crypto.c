@@ -1,5 +1,5 @@
-/* hive-vctrl: AES-128 for LE Encrypt and random bytes for LE Rand, through
- * OpenSSL. */
+/* hive-vctrl: AES-128 for LE Encrypt, random bytes for LE Rand and SHA-256
+ * for the values of BR/EDR pairings, through OpenSSL. */
 #include <errno.h>
 
 #include <openssl/evp.h>
@@ -25,4 +25,10 @@ int vctrl_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 int vctrl_rand_system(void *arg, uint8_t *out, size_t n)
 {
 	return RAND_bytes(out, (int)n) == 1 ? 0 : -EIO;
+}
+
+int vctrl_sha256(const void *p, size_t n, uint8_t out[32])
+{
+	unsigned len = 0;
+	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -EIO;
 }

@@ -1,10 +1,12 @@
 /* hive-vctrl: ACL data. A host's packet takes one of its controller's LE
- * ACL buffers until the link layer has sent it to the peer; then the sender's
+ * or BR/EDR ACL buffers (two pools, as Read Buffer Size and LE Read Buffer
+ * Size tell) until the link layer has sent it to the peer; then the sender's
  * host gets Number Of Completed Packets. A host that sends more packets than
  * there are buffers gets them refused, as hardware does (Data Buffer
- * Overflow). On the air a packet travels in link layer PDUs of the
+ * Overflow). On an LE link a packet travels in link layer PDUs of the
  * connection's data length, and the peer's host gets one HCI packet per PDU,
- * as from a real controller.
+ * as from a real controller; on a BR/EDR link it arrives whole (baseband
+ * packets are not modelled).
  *
  * Nothing is dropped on the way to a host: a receiving host that does not
  * read (or, with controller to host flow control, has no buffer free) holds
@@ -31,20 +33,25 @@ void vctrl_on_acl(struct vctrl_radio *r, struct vctrl *c, const uint8_t *p, size
 			  "(%u bytes) dropped", a.handle, a.len);
 		return;
 	}
-	if (a.len > r->cfg.acl_size) {
+	const char *kind = l->bredr ? "BR/EDR" : "LE";
+	uint16_t size = l->bredr ? r->cfg.bredr_acl_size : r->cfg.acl_size;
+	unsigned *free_n = l->bredr ? &c->br_free : &c->acl_free;
+	unsigned first = l->bredr ? r->cfg.acl_count : 0;
+	unsigned end = l->bredr ? vctrl_slot_count(r) : r->cfg.acl_count;
+	if (a.len > size) {
 		vctrl_log(r, c, HIVE_LOG_WARN, "ACL packet of %u bytes on 0x%03x is longer than the "
-			  "%u-byte LE ACL buffers; dropped", a.len, a.handle, r->cfg.acl_size);
+			  "%u-byte %s ACL buffers; dropped", a.len, a.handle, size, kind);
 		return;
 	}
 	if (a.pb == 3 || a.bc != 0) {
 		vctrl_log(r, c, HIVE_LOG_WARN, "ACL packet on 0x%03x with packet boundary %u, "
-			  "broadcast %u is not valid on LE; dropped", a.handle, a.pb, a.bc);
+			  "broadcast %u is not valid on %s; dropped", a.handle, a.pb, a.bc, kind);
 		return;
 	}
-	if (c->acl_free == 0) {
-		vctrl_log(r, c, HIVE_LOG_WARN, "the host sent more ACL packets than the %u LE ACL "
+	if (*free_n == 0) {
+		vctrl_log(r, c, HIVE_LOG_WARN, "the host sent more ACL packets than the %u %s ACL "
 			  "buffers; packet of %u bytes on 0x%03x refused (Data Buffer Overflow)",
-			  r->cfg.acl_count, a.len, a.handle);
+			  end - first, kind, a.len, a.handle);
 		if (vctrl_event_on(c, HCI_EV_DATA_BUFFER_OVERFLOW)) {
 			uint8_t buf[VCTRL_PKT_MAX];
 			struct wr w = wr_init(buf, sizeof buf);
@@ -53,7 +60,7 @@ void vctrl_on_acl(struct vctrl_radio *r, struct vctrl *c, const uint8_t *p, size
 		}
 		return;
 	}
-	for (unsigned i = 0; i < r->cfg.acl_count; i++) {
+	for (unsigned i = first; i < end; i++) {
 		struct vctrl_acl_slot *s = &c->slots[i];
 		if (s->used)
 			continue;
@@ -63,11 +70,11 @@ void vctrl_on_acl(struct vctrl_radio *r, struct vctrl *c, const uint8_t *p, size
 		s->pb = a.pb;
 		s->len = a.len;
 		s->sent = 0;
-		memcpy(c->acl_data + (size_t)i * r->cfg.acl_size, a.data, a.len);
-		c->acl_free--;
+		memcpy(c->acl_data + (size_t)i * vctrl_slot_size(r), a.data, a.len);
+		(*free_n)--;
 		if (hive_log_threshold() >= HIVE_LOG_TRACE)
-			vctrl_log(r, c, HIVE_LOG_TRACE, "<<< acl 0x%03x pb=%u len=%u (%u buffers free)",
-				  a.handle, a.pb, a.len, c->acl_free);
+			vctrl_log(r, c, HIVE_LOG_TRACE, "<<< acl 0x%03x pb=%u len=%u (%u %s buffers free)",
+				  a.handle, a.pb, a.len, *free_n, kind);
 		return;
 	}
 }
@@ -114,7 +121,7 @@ static bool deliver(struct vctrl_radio *r, struct vctrl_acl_slot *s, const uint8
 		size_t n = left < max ? left : max;
 		/* PB 0b10: the start of a message (LLID start), 0b01: continuing. */
 		uint8_t pb = (s->sent == 0 && s->pb != 1) ? 2 : 1;
-		uint8_t buf[1 + 4 + 251];
+		uint8_t buf[1 + 4 + VCTRL_ACL_SIZE_MAX];
 		struct wr w = wr_init(buf, sizeof buf);
 		vctrl_acl_write(&w, l->handle[!side], pb, data + s->sent, (uint16_t)n);
 		vctrl_send(r, peer, &w);
@@ -137,11 +144,26 @@ static void send_completed(struct vctrl_radio *r, struct vctrl *c, unsigned n,
 	}
 }
 
+static void slot_release(struct vctrl_radio *r, struct vctrl *c, unsigned i)
+{
+	c->slots[i].used = false;
+	if (i < r->cfg.acl_count)
+		c->acl_free++;
+	else
+		c->br_free++;
+}
+
+/* Whether c holds ACL packets not yet sent. */
+static bool slots_busy(const struct vctrl_radio *r, const struct vctrl *c)
+{
+	return c->acl_free < r->cfg.acl_count || c->br_free < r->cfg.bredr_acl_count;
+}
+
 static void deliver_all(struct vctrl_radio *r, struct vctrl *c, const bool *due)
 {
 	/* Slots in arrival order: packets of one connection keep their order. */
-	unsigned order[256], n = 0;
-	for (unsigned i = 0; i < r->cfg.acl_count; i++) {
+	unsigned order[512], n = 0;
+	for (unsigned i = 0; i < vctrl_slot_count(r); i++) {
 		if (!c->slots[i].used)
 			continue;
 		unsigned k = n++;
@@ -158,15 +180,13 @@ static void deliver_all(struct vctrl_radio *r, struct vctrl *c, const bool *due)
 		int side;
 		struct vctrl_link *l = vctrl_link_find(r, c, s->handle, &side);
 		if (!l) { /* cannot happen: a link's slots go with it */
-			s->used = false;
-			c->acl_free++;
+			slot_release(r, c, order[k]);
 			continue;
 		}
 		if (!due[l - r->link] ||
-		    !deliver(r, s, c->acl_data + (size_t)order[k] * r->cfg.acl_size, l, side))
+		    !deliver(r, s, c->acl_data + (size_t)order[k] * vctrl_slot_size(r), l, side))
 			continue;
-		s->used = false;
-		c->acl_free++;
+		slot_release(r, c, order[k]);
 		unsigned h = 0;
 		while (h < nh && handles[h] != s->handle)
 			h++;
@@ -189,17 +209,18 @@ void vctrl_conn_tick(struct vctrl_radio *r, uint64_t now)
 	vctrl_conn_timeouts(r, now);
 	bool due[VCTRL_MAX_LINKS];
 	for (unsigned i = 0; i < VCTRL_MAX_LINKS; i++)
-		due[i] = r->link[i].used && (!r->cfg.paced || now >= r->link[i].next_event_ns);
+		due[i] = r->link[i].used && (!r->cfg.paced || r->link[i].bredr ||
+					     now >= r->link[i].next_event_ns);
 	for (unsigned i = 0; i < r->cfg.count; i++) {
 		struct vctrl *c = &r->ctrl[i];
-		if (c->attached && c->acl_free < r->cfg.acl_count)
+		if (c->attached && slots_busy(r, c))
 			deliver_all(r, c, due);
 	}
 	if (!r->cfg.paced)
 		return;
 	for (unsigned i = 0; i < VCTRL_MAX_LINKS; i++) {
 		struct vctrl_link *l = &r->link[i];
-		if (!l->used || !due[i])
+		if (!l->used || l->bredr || !due[i])
 			continue;
 		uint64_t period = l->interval * 1250000ull;
 		l->next_event_ns += period * ((now - l->next_event_ns) / period + 1);
@@ -214,7 +235,7 @@ uint64_t vctrl_conn_deadline(const struct vctrl_radio *r)
 	uint64_t t = vctrl_conn_timeouts_deadline(r);
 	for (unsigned i = 0; i < r->cfg.count; i++) {
 		const struct vctrl *c = &r->ctrl[i];
-		if (!c->attached || c->acl_free == r->cfg.acl_count)
+		if (!c->attached || !slots_busy(r, c))
 			continue;
 		for (unsigned k = 0; k < VCTRL_MAX_LINKS; k++) {
 			const struct vctrl_link *l = &r->link[k];
@@ -222,11 +243,11 @@ uint64_t vctrl_conn_deadline(const struct vctrl_radio *r)
 				continue;
 			int side = l->ctrl[0] == i ? 0 : 1;
 			bool queued = false;
-			for (unsigned q = 0; q < r->cfg.acl_count && !queued; q++)
+			for (unsigned q = 0; q < vctrl_slot_count(r) && !queued; q++)
 				queued = c->slots[q].used && c->slots[q].handle == l->handle[side];
 			if (!queued || host_room(r, &r->ctrl[l->ctrl[!side]]) == 0)
 				continue;
-			if (!r->cfg.paced)
+			if (!r->cfg.paced || l->bredr)
 				return 0;
 			if (l->next_event_ns < t)
 				t = l->next_event_ns;

@@ -5,7 +5,10 @@
  *   vctrl_scan.c   scanning, reports
  *   vctrl_conn.c   initiating, connections, their procedures, encryption
  *   vctrl_data.c   ACL data: buffers, delivery, Number Of Completed Packets
- *   vctrl_crypto.c AES-128 for LE Encrypt
+ *   vctrl_crypto.c AES-128 for LE Encrypt, SHA-256 for BR/EDR pairing values
+ *   vctrl_bredr.c  BR/EDR: local settings, inquiry, paging, ACL links, roles
+ *   vctrl_ssp.c    BR/EDR: authentication, Secure Simple Pairing, PIN,
+ *                  link keys, encryption
  */
 #ifndef VCTRL_INT_H
 #define VCTRL_INT_H
@@ -29,6 +32,9 @@
 #define VCTRL_RX_STALL_BYTES (64u * 1024u)
 #define VCTRL_ENC_TIMEOUT_NS (40ull * 1000000000ull) /* LL procedure response timeout */
 #define VCTRL_HIGH_DUTY_NS (1280ull * 1000000ull)    /* high duty cycle directed advertising */
+#define VCTRL_MAX_PAGES 32      /* pages and remote name requests under way on the radio */
+#define VCTRL_LMP_TIMEOUT_NS (30ull * 1000000000ull) /* LMP response timeout */
+#define VCTRL_INQ_SWEEP_NS (10ull * 1000000ull)      /* how often an inquiry listens */
 
 /* What the controller says about itself. */
 #define VCTRL_HCI_VERSION 0x09 /* Core 5.0 */
@@ -111,6 +117,17 @@ struct vctrl_acl_slot {
 	uint16_t sent; /* bytes the peer's host has had */
 };
 
+/* An inquiry under way (7.1.1). */
+struct vctrl_inquiry {
+	bool active;
+	uint32_t lap;
+	uint8_t max_rsp;   /* 0: unlimited */
+	uint8_t nrsp;
+	uint32_t found;    /* bit per controller already reported */
+	uint64_t end_ns;
+	uint64_t next_ns;  /* next sweep for controllers in inquiry scan */
+};
+
 struct vctrl {
 	unsigned index;
 	bool attached;
@@ -129,15 +146,28 @@ struct vctrl {
 	struct vctrl_scan_params scan_params;
 	struct vctrl_scan scan;
 	struct vctrl_init init;
+	/* BR/EDR settings (Vol 4 Part E 7.3) and the inquiry */
+	uint8_t scan_enable;      /* HCI_SCAN_* bits */
+	uint8_t local_name[HCI_NAME_SIZE];
+	uint8_t cod[3];
+	uint8_t eir_fec;
+	uint8_t eir[HCI_EIR_SIZE];
+	uint8_t ssp_mode;
+	uint8_t inquiry_mode;
+	uint16_t page_timeout;    /* 0.625 ms slots */
+	uint16_t accept_timeout;  /* 0.625 ms slots */
+	struct vctrl_inquiry inq;
 	uint16_t next_handle;
 	/* controller to host flow control (7.3.38 - 7.3.40) */
 	uint8_t host_fc;          /* Flow_Control_Enable; bit 0: ACL */
 	uint16_t host_acl_len;    /* Host_ACL_Data_Packet_Length, 0: not given */
 	uint16_t host_acl_total;  /* Host_Total_Num_ACL_Data_Packets */
-	/* LE ACL buffers: acl_count slots of acl_size bytes */
+	/* ACL buffers: acl_count LE slots then bredr_acl_count BR/EDR slots,
+	 * each vctrl_slot_size() bytes */
 	struct vctrl_acl_slot *slots;
 	uint8_t *acl_data;
-	unsigned acl_free;
+	unsigned acl_free;        /* LE */
+	unsigned br_free;         /* BR/EDR */
 	uint32_t acl_seq;
 	/* bytes for the host */
 	uint8_t *out;
@@ -145,9 +175,41 @@ struct vctrl {
 	uint64_t out_dropped;
 };
 
+/* BR/EDR authentication and pairing on a link (vctrl_ssp.c). */
+enum vctrl_auth_state {
+	AUTH_IDLE,
+	AUTH_KEY_INIT,   /* Link Key Request to the initiator's host */
+	AUTH_KEY_RESP,   /* Link Key Request to the responder's host */
+	AUTH_PIN_INIT,   /* PIN Code Request to the initiator's host */
+	AUTH_PIN_RESP,
+	AUTH_IO_INIT,    /* IO Capability Request to the initiator's host */
+	AUTH_IO_RESP,
+	AUTH_USER,       /* User Confirmation / Passkey requests to both */
+};
+
+enum vctrl_ssp_need { SSP_NONE, SSP_CONFIRM, SSP_PASSKEY };
+
+struct vctrl_auth {
+	uint8_t state;       /* enum vctrl_auth_state */
+	int init;            /* side that asked for authentication */
+	bool ssp_seen[2];    /* sides whose hosts took part in Simple Pairing */
+	uint8_t io[2], oob[2], auth_req[2];
+	uint8_t need[2];     /* enum vctrl_ssp_need */
+	bool done[2];
+	bool authenticated;  /* the association model protects against MITM */
+	uint32_t value;      /* numeric comparison value or passkey */
+	uint32_t entered[2]; /* passkeys the hosts typed */
+	uint8_t pin[2][16];
+	uint8_t pin_len[2];
+	uint8_t rnd[16];     /* this pairing's random */
+	uint64_t deadline;   /* LMP response timeout */
+};
+
 struct vctrl_link {
 	bool used;
-	unsigned ctrl[2];   /* [0] central, [1] peripheral */
+	bool bredr;         /* a BR/EDR ACL link (otherwise LE) */
+	uint8_t role[2];    /* BR/EDR: each side's HCI_ROLE_* */
+	unsigned ctrl[2];   /* [0] central, [1] peripheral; BR/EDR: [0] paged [1] */
 	uint16_t handle[2];
 	struct vctrl_addr addr[2]; /* the address each side used */
 	uint16_t interval, latency, timeout;
@@ -159,6 +221,23 @@ struct vctrl_link {
 	uint8_t ltk[16];           /* the central's key of the pending procedure */
 	uint64_t enc_deadline;
 	uint64_t next_event_ns;    /* paced mode: next connection event */
+	/* BR/EDR security */
+	bool has_key[2];           /* the link key each controller holds */
+	uint8_t key[2][16];
+	struct vctrl_auth auth;
+};
+
+/* A page (Create Connection) or a remote name request under way. */
+enum vctrl_page_kind { PAGE_CONN, PAGE_NAME };
+struct vctrl_page {
+	bool used;
+	uint8_t kind;       /* enum vctrl_page_kind */
+	bool asked;         /* Connection Request sent: waiting for the target's host */
+	unsigned from;      /* the paging controller */
+	unsigned to;        /* the paged controller, when asked */
+	uint8_t addr[6];    /* the BD_ADDR paged */
+	uint8_t allow_role_switch;
+	uint64_t deadline;  /* page or connection accept timeout */
 };
 
 struct vctrl_radio {
@@ -167,7 +246,20 @@ struct vctrl_radio {
 	uint64_t now;
 	struct vctrl ctrl[VCTRL_MAX];
 	struct vctrl_link link[VCTRL_MAX_LINKS];
+	struct vctrl_page page[VCTRL_MAX_PAGES];
+	uint32_t pair_seq;  /* pairings so far, when there is no random source */
 };
+
+/* ACL buffer slots of a controller, and the bytes of each. */
+static inline unsigned vctrl_slot_count(const struct vctrl_radio *r)
+{
+	return (unsigned)r->cfg.acl_count + r->cfg.bredr_acl_count;
+}
+
+static inline size_t vctrl_slot_size(const struct vctrl_radio *r)
+{
+	return r->cfg.acl_size > r->cfg.bredr_acl_size ? r->cfg.acl_size : r->cfg.bredr_acl_size;
+}
 
 /* ---- vctrl_radio.c ----------------------------------------------------- */
 
@@ -196,8 +288,14 @@ void vctrl_ctrl_reset(struct vctrl_radio *r, struct vctrl *c, uint8_t peer_reaso
 bool vctrl_own_address(const struct vctrl *c, uint8_t own_addr_type, struct vctrl_addr *out);
 bool vctrl_fal_contains(const struct vctrl *c, const struct vctrl_addr *a);
 
-/* LE features (Vol 6 Part B 4.6) and LMP features of every controller. */
+/* LE features (Vol 6 Part B 4.6) of every controller. */
 void vctrl_le_features(uint8_t out[8]);
+/* LMP features of c, page 0 (controller) or 1 (host); false for another
+ * page. VCTRL_LMP_MAX_PAGE is the last. */
+#define VCTRL_LMP_MAX_PAGE 1
+bool vctrl_lmp_features(const struct vctrl *c, unsigned page, uint8_t out[8]);
+/* Sends one event of w to c when its host asked for that event code. */
+bool vctrl_send_event(struct vctrl_radio *r, struct vctrl *c, const struct wr *w);
 
 /* ---- vctrl_cmd.c ------------------------------------------------------- */
 
@@ -254,6 +352,47 @@ uint8_t on_le_set_data_length(struct vctrl_radio *, struct vctrl *, const struct
 uint8_t on_le_read_phy(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_le_set_phy(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 
+/* vctrl_bredr.c */
+uint8_t on_inquiry(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_inquiry_cancel(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_create_connection(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_create_connection_cancel(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_accept_connection_request(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_reject_connection_request(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_remote_name_request(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_remote_supported_features(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_remote_extended_features(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_role_discovery(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_switch_role(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_local_name(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_local_name(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_connection_accept_timeout(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_page_timeout(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_scan_enable(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_scan_enable(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_class_of_device(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_class_of_device(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_inquiry_mode(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_inquiry_mode(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_extended_inquiry_response(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_extended_inquiry_response(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_read_simple_pairing_mode(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_write_simple_pairing_mode(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+
+/* vctrl_ssp.c */
+uint8_t on_authentication_requested(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_link_key_request_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_link_key_request_negative_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_pin_code_request_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_pin_code_request_negative_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_io_capability_request_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_io_capability_request_negative_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_user_confirmation_request_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_user_confirmation_request_negative_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_user_passkey_request_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_user_passkey_request_negative_reply(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_set_connection_encryption(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+
 /* ---- vctrl_adv.c ------------------------------------------------------- */
 
 /* Advertising events, scan durations; returns the earliest next deadline. */
@@ -291,6 +430,35 @@ struct vctrl_link *vctrl_link_find(struct vctrl_radio *r, const struct vctrl *c,
 				   int *side);
 unsigned vctrl_conn_count(const struct vctrl_radio *r, const struct vctrl *c);
 
+/* A free link table entry, or NULL. */
+struct vctrl_link *vctrl_link_alloc(struct vctrl_radio *r);
+/* A new connection handle of c. */
+uint16_t vctrl_new_handle(struct vctrl_radio *r, struct vctrl *c);
+/* Ends a link. reason[side] goes to that side's host when notify[side]. */
+void vctrl_link_drop(struct vctrl_radio *r, struct vctrl_link *l, const uint8_t reason[2],
+		     const bool notify[2]);
+
+/* ---- vctrl_bredr.c ----------------------------------------------------- */
+
+/* BR/EDR settings to their defaults, the inquiry stopped, c's pages
+ * forgotten and pages to c left to time out (Reset, power-off). */
+void vctrl_bredr_reset(struct vctrl_radio *r, struct vctrl *c);
+/* Inquiry sweeps and ends, page and accept timeouts, pairing timeouts. */
+void vctrl_bredr_tick(struct vctrl_radio *r, uint64_t now);
+uint64_t vctrl_bredr_deadline(const struct vctrl_radio *r);
+/* The BR/EDR link between c and the device with BD_ADDR addr, and c's side. */
+struct vctrl_link *vctrl_bredr_link_by_addr(struct vctrl_radio *r, const struct vctrl *c,
+					    const uint8_t addr[6], int *side);
+/* A BR/EDR timeout in 0.625 ms slots as nanoseconds, scaled down by the
+ * configured divisor. */
+uint64_t vctrl_bredr_slots_ns(const struct vctrl_radio *r, uint32_t slots);
+
+/* ---- vctrl_ssp.c ------------------------------------------------------- */
+
+/* A pairing whose host did not answer within the LMP response timeout. */
+void vctrl_ssp_timeouts(struct vctrl_radio *r, uint64_t now);
+uint64_t vctrl_ssp_deadline(const struct vctrl_radio *r);
+
 /* ---- vctrl_data.c ------------------------------------------------------ */
 
 /* ACL data from c's host. */
@@ -304,5 +472,7 @@ uint64_t vctrl_conn_deadline(const struct vctrl_radio *r);
 /* AES-128 of one block, key and data most significant octet first (as the
  * Core specification prints them). Returns 0 or -EIO. */
 int vctrl_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+/* SHA-256 of n bytes. Returns 0 or -EIO. */
+int vctrl_sha256(const void *p, size_t n, uint8_t out[32]);
 
 #endif

@@ -1,4 +1,4 @@
-/* hive-vctrl: the I/O shell. Listens on one socket per controller, frames H4
+/* hive-vctrl: the I/O shell (LE and BR/EDR controllers on one radio). Listens on one socket per controller, frames H4
  * from each host, hands packets and time to the state machine (vctrl.h) and
  * writes each controller's outbox back to its host. */
 #include <errno.h>
@@ -59,9 +59,17 @@ struct vctrl_main {
 static const char usage[] =
 	"usage: hive-vctrl (--unix PATH | --tcp HOST:PORT)... [--count N] [options]\n"
 	"\n"
-	"Serves emulated LE controllers on one virtual radio: what one advertises\n"
-	"the others' scans hear, and they connect, encrypt and exchange ACL data as\n"
-	"the Core specification says. Each controller has its own public address\n"
+	"Serves emulated LE and BR/EDR controllers on one virtual radio: what one\n"
+	"advertises the others' scans hear, and they connect, encrypt and exchange\n"
+	"ACL data as the Core specification says. On BR/EDR they inquire (results\n"
+	"with RSSI and extended inquiry response), page, accept or reject\n"
+	"connections, switch roles, pair (Secure Simple Pairing: numeric\n"
+	"comparison, just works, passkey entry; PIN pairing when a host leaves\n"
+	"Simple Pairing off), notify link keys and encrypt. What happens on air is\n"
+	"not modelled: no LMP or baseband, no real E0/AES-CCM or P-192/P-256\n"
+	"(Secure Connections and OOB are not offered); the pairing value and link\n"
+	"key come from SHA-256 of the addresses and a random per pairing.\n"
+	"Each controller has its own public address\n"
 	"and is reached by one host as H4 (the HCI UART transport) over its own\n"
 	"socket. Controller i listens on the i-th --unix/--tcp endpoint, in the\n"
 	"order given.\n"
@@ -75,6 +83,11 @@ static const char usage[] =
 	"                     must equal their number (at most 16)\n"
 	"  --acl-size N       LE ACL data packet length, 27..4096 (default 251)\n"
 	"  --acl-count N      LE ACL data packets buffered, 1..255 (default 8)\n"
+	"  --bredr-acl-size N BR/EDR ACL data packet length, 27..4096 (default 1021)\n"
+	"  --bredr-acl-count N\n"
+	"                     BR/EDR ACL data packets buffered, 1..255 (default 8)\n"
+	"  --bredr-time-div N inquiry length, page timeout and connection accept\n"
+	"                     timeout run N times faster (default 1), for tests\n"
 	"  --address-base A   public address of controller 0, as 02:48:49:56:45:00\n"
 	"                     (the default); controller i has A + i\n"
 	"  --adv-min-ms N     floor of the advertising event period (default 20)\n"
@@ -189,7 +202,9 @@ static int parse_args(struct vctrl_main *m, int argc, char **argv)
 		bool takes = strcmp(a, "--unix") == 0 || strcmp(a, "--tcp") == 0 ||
 			     strcmp(a, "--count") == 0 || strcmp(a, "--acl-size") == 0 ||
 			     strcmp(a, "--acl-count") == 0 || strcmp(a, "--address-base") == 0 ||
-			     strcmp(a, "--adv-min-ms") == 0 || strcmp(a, "--log-level") == 0;
+			     strcmp(a, "--adv-min-ms") == 0 || strcmp(a, "--log-level") == 0 ||
+			     strcmp(a, "--bredr-acl-size") == 0 || strcmp(a, "--bredr-acl-count") == 0 ||
+			     strcmp(a, "--bredr-time-div") == 0;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
 			exit(0);
@@ -220,6 +235,15 @@ static int parse_args(struct vctrl_main *m, int argc, char **argv)
 		} else if (strcmp(a, "--acl-count") == 0) {
 			rc = parse_uint(val, 1, 255, &v);
 			m->cfg.acl_count = (uint8_t)v;
+		} else if (strcmp(a, "--bredr-acl-size") == 0) {
+			rc = parse_uint(val, 27, VCTRL_ACL_SIZE_MAX, &v);
+			m->cfg.bredr_acl_size = (uint16_t)v;
+		} else if (strcmp(a, "--bredr-acl-count") == 0) {
+			rc = parse_uint(val, 1, 255, &v);
+			m->cfg.bredr_acl_count = (uint8_t)v;
+		} else if (strcmp(a, "--bredr-time-div") == 0) {
+			rc = parse_uint(val, 1, 1000000, &v);
+			m->cfg.bredr_time_div = (unsigned)v;
 		} else if (strcmp(a, "--address-base") == 0) {
 			rc = vctrl_addr_parse(val, m->cfg.addr_base);
 		} else if (strcmp(a, "--adv-min-ms") == 0) {

@@ -16,6 +16,9 @@ void vctrl_config_default(struct vctrl_config *cfg)
 	cfg->count = 1;
 	cfg->acl_size = 251;
 	cfg->acl_count = 8;
+	cfg->bredr_acl_size = 1021;
+	cfg->bredr_acl_count = 8;
+	cfg->bredr_time_div = 1;
 	/* 02:48:49:56:45:00, "HIVE" in a locally administered address */
 	static const uint8_t base[6] = { 0x00, 0x45, 0x56, 0x49, 0x48, 0x02 };
 	memcpy(cfg->addr_base, base, 6);
@@ -135,7 +138,40 @@ bool vctrl_le_event_on(const struct vctrl *c, uint8_t subevent)
 	       (c->le_event_mask >> (subevent - 1) & 1);
 }
 
+bool vctrl_send_event(struct vctrl_radio *r, struct vctrl *c, const struct wr *w)
+{
+	if (!wr_ok(w) || w->len < 2 || !vctrl_event_on(c, w->p[1]))
+		return false;
+	vctrl_send(r, c, w);
+	return true;
+}
+
 /* ---- controller state ------------------------------------------------------- */
+
+bool vctrl_lmp_features(const struct vctrl *c, unsigned page, uint8_t out[8])
+{
+	memset(out, 0, 8);
+	if (page == 0) {
+		/* bit 2 Encryption, 5 Role Switch; 30 Inquiry with RSSI (octet 3);
+		 * 38 LE Supported (Controller); 48 Extended Inquiry Response,
+		 * 49 Simultaneous LE and BR/EDR, 51 Secure Simple Pairing,
+		 * 52 Encapsulated PDU, 54 Non-flushable Packet Boundary Flag;
+		 * 63 Extended Features */
+		out[0] = 0x04 | 0x20;
+		out[3] = 0x40;
+		out[4] = 0x40;
+		out[6] = 0x01 | 0x02 | 0x08 | 0x10 | 0x40;
+		out[7] = 0x80;
+		return true;
+	}
+	if (page == 1) {
+		/* host features: bit 0 Secure Simple Pairing (Host Support), 1 LE
+		 * Supported (Host) */
+		out[0] = (uint8_t)((c->ssp_mode ? 0x01 : 0) | (c->le_host ? 0x02 : 0));
+		return true;
+	}
+	return false;
+}
 
 void vctrl_le_features(uint8_t out[8])
 {
@@ -151,6 +187,7 @@ void vctrl_le_features(uint8_t out[8])
 void vctrl_ctrl_reset(struct vctrl_radio *r, struct vctrl *c, uint8_t peer_reason)
 {
 	vctrl_conn_drop_all(r, c, peer_reason);
+	vctrl_bredr_reset(r, c);
 	vctrl_adv_reset(c);
 	vctrl_scan_reset(c);
 	c->random_set = false;
@@ -170,8 +207,9 @@ void vctrl_ctrl_reset(struct vctrl_radio *r, struct vctrl *c, uint8_t peer_reaso
 	c->host_fc = 0;
 	c->host_acl_len = 0;
 	c->host_acl_total = 0;
-	memset(c->slots, 0, sizeof *c->slots * r->cfg.acl_count);
+	memset(c->slots, 0, sizeof *c->slots * vctrl_slot_count(r));
 	c->acl_free = r->cfg.acl_count;
+	c->br_free = r->cfg.bredr_acl_count;
 	c->acl_seq = 0;
 }
 
@@ -206,7 +244,9 @@ int vctrl_radio_new(struct vctrl_radio **out, const struct vctrl_config *cfg)
 {
 	*out = NULL;
 	if (cfg->count < 1 || cfg->count > VCTRL_MAX || cfg->acl_size < 27 ||
-	    cfg->acl_size > VCTRL_ACL_SIZE_MAX || cfg->acl_count < 1)
+	    cfg->acl_size > VCTRL_ACL_SIZE_MAX || cfg->acl_count < 1 ||
+	    cfg->bredr_acl_size < 27 || cfg->bredr_acl_size > VCTRL_ACL_SIZE_MAX ||
+	    cfg->bredr_acl_count < 1)
 		return -EINVAL;
 	struct vctrl_radio *r = calloc(1, sizeof *r);
 	if (!r)
@@ -214,6 +254,8 @@ int vctrl_radio_new(struct vctrl_radio **out, const struct vctrl_config *cfg)
 	r->cfg = *cfg;
 	if (!r->cfg.outbox_max)
 		r->cfg.outbox_max = OUTBOX_MAX_DEFAULT;
+	if (!r->cfg.bredr_time_div)
+		r->cfg.bredr_time_div = 1;
 	r->log = cfg->log_name ? cfg->log_name : "hive-vctrl";
 	for (unsigned i = 0; i < cfg->count; i++) {
 		struct vctrl *c = &r->ctrl[i];
@@ -226,8 +268,8 @@ int vctrl_radio_new(struct vctrl_radio **out, const struct vctrl_config *cfg)
 			c->public_addr[k] = (uint8_t)v;
 			carry = v >> 8;
 		}
-		c->slots = calloc(cfg->acl_count, sizeof *c->slots);
-		c->acl_data = malloc((size_t)cfg->acl_count * cfg->acl_size);
+		c->slots = calloc(vctrl_slot_count(r), sizeof *c->slots);
+		c->acl_data = malloc((size_t)vctrl_slot_count(r) * vctrl_slot_size(r));
 		if (!c->slots || !c->acl_data) {
 			vctrl_radio_destroy(&r);
 			return -ENOMEM;
@@ -336,11 +378,14 @@ void vctrl_tick(struct vctrl_radio *r, uint64_t now_ns)
 	r->now = now_ns;
 	vctrl_conn_tick(r, now_ns);
 	vctrl_adv_tick(r, now_ns);
+	vctrl_bredr_tick(r, now_ns);
 }
 
 uint64_t vctrl_next_deadline(const struct vctrl_radio *r)
 {
 	uint64_t a = vctrl_adv_deadline(r);
 	uint64_t b = vctrl_conn_deadline(r);
-	return a < b ? a : b;
+	uint64_t c = vctrl_bredr_deadline(r);
+	uint64_t t = a < b ? a : b;
+	return c < t ? c : t;
 }

@@ -5,7 +5,12 @@
  * 0..6 the payload length; 0x7F instead jumps the clock by 5 s (procedure
  * timeouts). After each record the radio ticks 3 ms later. A framing error
  * power-cycles that controller, as the program closes such a host. Every
- * byte the controller sends must be whole, well-formed H4 packets. */
+ * byte the controller sends must be whole, well-formed H4 packets.
+ *
+ * The last input byte picks the set-up: bit 0 paced ACL delivery; bit 1 the
+ * hosts already unmasked every event, enabled Simple Pairing and put
+ * controller 1 in inquiry and page scan, so short inputs reach BR/EDR
+ * paging, pairing and encryption. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,27 @@ static int counting_rand(void *arg, uint8_t *out, size_t n)
 	for (size_t i = 0; i < n; i++)
 		out[i] = (*next)++;
 	return 0;
+}
+
+static void command(struct vctrl_radio *r, unsigned i, uint16_t op, const uint8_t *p, uint8_t n,
+		    uint64_t now)
+{
+	uint8_t b[3 + 255] = { (uint8_t)op, (uint8_t)(op >> 8), n };
+	if (n)
+		memcpy(b + 3, p, n);
+	vctrl_on_packet(r, i, H4_CMD, b, 3u + n, now);
+}
+
+static void bredr_setup(struct vctrl_radio *r, uint64_t now)
+{
+	static const uint8_t all[8] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F };
+	for (unsigned i = 0; i < 2; i++) {
+		command(r, i, HCI_SET_EVENT_MASK, all, 8, now);
+		command(r, i, HCI_WRITE_SIMPLE_PAIRING_MODE, (const uint8_t[]){ 1 }, 1, now);
+		vctrl_outbox_consume(r, i, SIZE_MAX);
+	}
+	command(r, 1, HCI_WRITE_SCAN_ENABLE, (const uint8_t[]){ 3 }, 1, now);
+	vctrl_outbox_consume(r, 1, SIZE_MAX);
 }
 
 /* Checks and empties what controller i has for its host. */
@@ -65,6 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.count = 2;
 	cfg.acl_count = 4;
 	cfg.acl_size = 64;
+	cfg.bredr_acl_count = 4;
+	cfg.bredr_acl_size = 64;
+	cfg.bredr_time_div = 64;
 	cfg.adv_min_period_ns = 10000000ull;
 	cfg.rand = counting_rand;
 	cfg.rand_arg = &rng;
@@ -80,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vctrl_h4_init(&f[i]);
 		vctrl_host_attach(r, i, now);
 	}
+	if (size > 0 && (data[size - 1] & 2))
+		bredr_setup(r, now);
 	struct rd in = rd_init(data, size);
 	while (rd_ok(&in) && in.left) {
 		uint8_t hdr = rd_u8(&in);

@@ -231,10 +231,47 @@ static const struct {
 	int kind;
 	int bit; /* Supported_Commands octet * 8 + bit, -1 none */
 } implemented[] = {
+	{ HCI_INQUIRY, 5, CS, 0 * 8 + 0 },
+	{ HCI_INQUIRY_CANCEL, 0, CC, 0 * 8 + 1 },
+	{ HCI_CREATE_CONNECTION, 13, CS, 0 * 8 + 4 },
 	{ HCI_DISCONNECT, 3, CS, 0 * 8 + 5 },
+	{ HCI_CREATE_CONNECTION_CANCEL, 6, CC, 0 * 8 + 7 },
+	{ HCI_ACCEPT_CONNECTION_REQUEST, 7, CS, 1 * 8 + 0 },
+	{ HCI_REJECT_CONNECTION_REQUEST, 7, CS, 1 * 8 + 1 },
+	{ HCI_LINK_KEY_REQUEST_REPLY, 22, CC, 1 * 8 + 2 },
+	{ HCI_LINK_KEY_REQUEST_NEGATIVE_REPLY, 6, CC, 1 * 8 + 3 },
+	{ HCI_PIN_CODE_REQUEST_REPLY, 23, CC, 1 * 8 + 4 },
+	{ HCI_PIN_CODE_REQUEST_NEGATIVE_REPLY, 6, CC, 1 * 8 + 5 },
+	{ HCI_AUTHENTICATION_REQUESTED, 2, CS, 1 * 8 + 7 },
+	{ HCI_SET_CONNECTION_ENCRYPTION, 3, CS, 2 * 8 + 0 },
+	{ HCI_REMOTE_NAME_REQUEST, 10, CS, 2 * 8 + 3 },
+	{ HCI_READ_REMOTE_SUPPORTED_FEATURES, 2, CS, 2 * 8 + 5 },
+	{ HCI_READ_REMOTE_EXTENDED_FEATURES, 3, CS, 2 * 8 + 6 },
 	{ HCI_READ_REMOTE_VERSION_INFORMATION, 2, CS, 2 * 8 + 7 },
+	{ HCI_IO_CAPABILITY_REQUEST_REPLY, 9, CC, 18 * 8 + 7 },
+	{ HCI_USER_CONFIRMATION_REQUEST_REPLY, 6, CC, 19 * 8 + 0 },
+	{ HCI_USER_CONFIRMATION_REQUEST_NEGATIVE_REPLY, 6, CC, 19 * 8 + 1 },
+	{ HCI_USER_PASSKEY_REQUEST_REPLY, 10, CC, 19 * 8 + 2 },
+	{ HCI_USER_PASSKEY_REQUEST_NEGATIVE_REPLY, 6, CC, 19 * 8 + 3 },
+	{ HCI_IO_CAPABILITY_REQUEST_NEGATIVE_REPLY, 7, CC, 20 * 8 + 3 },
+	{ HCI_ROLE_DISCOVERY, 2, CC, 4 * 8 + 7 },
+	{ HCI_SWITCH_ROLE, 7, CS, 5 * 8 + 0 },
 	{ HCI_SET_EVENT_MASK, 8, CC, 5 * 8 + 6 },
 	{ HCI_RESET, 0, CC, 5 * 8 + 7 },
+	{ HCI_WRITE_LOCAL_NAME, 248, CC, 7 * 8 + 0 },
+	{ HCI_READ_LOCAL_NAME, 0, CC, 7 * 8 + 1 },
+	{ HCI_WRITE_CONNECTION_ACCEPT_TIMEOUT, 2, CC, 7 * 8 + 3 },
+	{ HCI_WRITE_PAGE_TIMEOUT, 2, CC, 7 * 8 + 5 },
+	{ HCI_READ_SCAN_ENABLE, 0, CC, 7 * 8 + 6 },
+	{ HCI_WRITE_SCAN_ENABLE, 1, CC, 7 * 8 + 7 },
+	{ HCI_READ_CLASS_OF_DEVICE, 0, CC, 9 * 8 + 0 },
+	{ HCI_WRITE_CLASS_OF_DEVICE, 3, CC, 9 * 8 + 1 },
+	{ HCI_READ_INQUIRY_MODE, 0, CC, 12 * 8 + 6 },
+	{ HCI_WRITE_INQUIRY_MODE, 1, CC, 12 * 8 + 7 },
+	{ HCI_READ_EXTENDED_INQUIRY_RESPONSE, 0, CC, 17 * 8 + 0 },
+	{ HCI_WRITE_EXTENDED_INQUIRY_RESPONSE, 241, CC, 17 * 8 + 1 },
+	{ HCI_READ_SIMPLE_PAIRING_MODE, 0, CC, 17 * 8 + 5 },
+	{ HCI_WRITE_SIMPLE_PAIRING_MODE, 1, CC, 17 * 8 + 6 },
 	{ HCI_SET_CONTROLLER_TO_HOST_FLOW_CONTROL, 1, CC, 10 * 8 + 5 },
 	{ HCI_HOST_BUFFER_SIZE, 7, CC, 10 * 8 + 6 },
 	{ HCI_HOST_NUMBER_OF_COMPLETED_PACKETS, VAR, CC /* errors only */, 10 * 8 + 7 },
@@ -403,8 +440,8 @@ Test(vctrl_cmd, reset_identity_and_buffers)
 	rig_cmd(g, 0, HCI_READ_BUFFER_SIZE, NULL, 0);
 	cr_assert_eq(rig_expect_cc(g, 0, HCI_READ_BUFFER_SIZE, ret, &n), 0);
 	cr_assert_eq(n, 7);
-	cr_assert_eq(get_le16(ret), 100);
-	cr_assert_eq(get_le16(ret + 3), 5);
+	cr_assert_eq(get_le16(ret), 1021, "BR/EDR buffers, apart from LE's");
+	cr_assert_eq(get_le16(ret + 3), 8);
 	rig_cmd(g, 0, HCI_READ_LOCAL_VERSION_INFORMATION, NULL, 0);
 	cr_assert_eq(rig_expect_cc(g, 0, HCI_READ_LOCAL_VERSION_INFORMATION, ret, &n), 0);
 	cr_assert_eq(n, 8);
@@ -413,7 +450,10 @@ Test(vctrl_cmd, reset_identity_and_buffers)
 	cr_assert_eq(rig_expect_cc(g, 0, HCI_READ_LOCAL_SUPPORTED_FEATURES, ret, &n), 0);
 	cr_assert_eq(n, 8);
 	cr_assert(ret[4] & 0x40, "LE Supported (Controller)");
-	cr_assert(ret[4] & 0x20, "BR/EDR Not Supported");
+	cr_assert_not(ret[4] & 0x20, "BR/EDR Not Supported is clear");
+	cr_assert(ret[6] & 0x08, "Secure Simple Pairing");
+	cr_assert(ret[6] & 0x01, "Extended Inquiry Response");
+	cr_assert(ret[7] & 0x80, "Extended Features");
 	rig_cmd(g, 0, HCI_LE_READ_LOCAL_SUPPORTED_FEATURES, NULL, 0);
 	cr_assert_eq(rig_expect_cc(g, 0, HCI_LE_READ_LOCAL_SUPPORTED_FEATURES, ret, &n), 0);
 	cr_assert(ret[0] & 0x01, "LE Encryption");

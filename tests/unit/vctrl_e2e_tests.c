@@ -164,7 +164,8 @@ static void e2e_start(struct e2e *e, bool use_count)
 	const char *with_count[] = { "hive-vctrl", "--unix", base, "--count", "2", "--acl-count", "4",
 				     "--adv-min-ms", "10", NULL };
 	const char *with_two[] = { "hive-vctrl", "--unix", e->path[0], "--unix", e->path[1],
-				   "--acl-count", "4", "--adv-min-ms", "10", NULL };
+				   "--acl-count", "4", "--adv-min-ms", "10", "--bredr-time-div", "16",
+				   NULL };
 	e->pid = th_spawn(use_count ? with_count : with_two, e->out, e->err);
 	cr_assert_gt(e->pid, 0);
 	cr_assert(th_file_contains(e->out, "ready\n", TH_DEADLINE_MS),
@@ -534,4 +535,116 @@ Test(vctrl_e2e, bad_options_are_refused)
 	cr_assert(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	cr_assert(th_file_contains(out, "--count N", 0));
 	free(dir);
+}
+
+/* The next event on h must be code; its parameters. */
+static const uint8_t *host_evt(struct host *h, uint8_t code, struct pkt *k)
+{
+	cr_assert(host_pop(h, k, TH_DEADLINE_MS, NULL), "no event 0x%02x", code);
+	cr_assert(pkt_is_event(k, code, -1), "expected event 0x%02x, got type %u code 0x%02x", code,
+		  k->type, k->b[0]);
+	return evt_params(k);
+}
+
+static void host_addr_cmd(struct host *h, uint16_t op, const uint8_t peer[6], const void *more,
+			  size_t n)
+{
+	uint8_t p[32];
+	memcpy(p, peer, 6);
+	if (n)
+		memcpy(p + 6, more, n);
+	uint8_t ret[16];
+	size_t nret;
+	cr_assert_eq(host_run(h, op, p, 6 + n, ret, &nret), 0, "0x%04x", op);
+	cr_assert_arr_eq(ret, peer, 6);
+}
+
+Test(vctrl_e2e, bredr_inquiry_connection_ssp_and_encryption)
+{
+	struct e2e e;
+	e2e_start(&e, false);
+	uint8_t a[2][6];
+	for (int i = 0; i < 2; i++) {
+		e2e_address(&e, i, a[i]);
+		host_ok(&e.h[i], HCI_SET_EVENT_MASK,
+			(uint8_t[]){ 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F }, 8);
+		host_ok(&e.h[i], HCI_WRITE_SIMPLE_PAIRING_MODE, (uint8_t[]){ 1 }, 1);
+		host_ok(&e.h[i], HCI_WRITE_INQUIRY_MODE, (uint8_t[]){ HCI_INQUIRY_MODE_EXTENDED }, 1);
+	}
+	uint8_t eir[241] = { 0, 6, 0x09, 'h', 'i', 'v', 'e', '0' };
+	host_ok(&e.h[0], HCI_WRITE_EXTENDED_INQUIRY_RESPONSE, eir, sizeof eir);
+	host_ok(&e.h[0], HCI_WRITE_SCAN_ENABLE, (uint8_t[]){ HCI_SCAN_INQUIRY | HCI_SCAN_PAGE }, 1);
+	/* h1 inquires (1.28 s, 80 ms at 16x) and finds h0 with its name. */
+	host_ok(&e.h[1], HCI_INQUIRY, (uint8_t[]){ 0x33, 0x8B, 0x9E, 0x01, 0x00 }, 5);
+	struct pkt k;
+	const uint8_t *p = host_evt(&e.h[1], HCI_EV_EXTENDED_INQUIRY_RESULT, &k);
+	cr_assert_arr_eq(p + 1, a[0], 6);
+	cr_assert_eq((int8_t)p[14], -50);
+	cr_assert_arr_eq(p + 15, eir + 1, 7);
+	cr_assert_eq(host_evt(&e.h[1], HCI_EV_INQUIRY_COMPLETE, &k)[0], 0);
+	/* h1 pages h0, h0 accepts. */
+	uint8_t cc[13] = { 0 };
+	memcpy(cc, a[0], 6);
+	cc[6] = 0x18;
+	cc[7] = 0xCC;
+	cc[8] = 0x01;
+	host_ok(&e.h[1], HCI_CREATE_CONNECTION, cc, sizeof cc);
+	p = host_evt(&e.h[0], HCI_EV_CONNECTION_REQUEST, &k);
+	cr_assert_arr_eq(p, a[1], 6);
+	uint8_t acc[7];
+	memcpy(acc, a[1], 6);
+	acc[6] = HCI_ROLE_PERIPHERAL;
+	host_ok(&e.h[0], HCI_ACCEPT_CONNECTION_REQUEST, acc, 7);
+	uint16_t h[2];
+	for (int i = 0; i < 2; i++) {
+		p = host_evt(&e.h[i], HCI_EV_CONNECTION_COMPLETE, &k);
+		cr_assert_eq(p[0], 0);
+		cr_assert_eq(p[9], HCI_LINK_ACL);
+		h[i] = get_le16(p + 1);
+	}
+	/* h1 authenticates: no key, Simple Pairing with numeric comparison. */
+	host_ok(&e.h[1], HCI_AUTHENTICATION_REQUESTED, (uint8_t[]){ (uint8_t)h[1], 0 }, 2);
+	host_evt(&e.h[1], HCI_EV_LINK_KEY_REQUEST, &k);
+	host_addr_cmd(&e.h[1], HCI_LINK_KEY_REQUEST_NEGATIVE_REPLY, a[0], NULL, 0);
+	host_evt(&e.h[1], HCI_EV_IO_CAPABILITY_REQUEST, &k);
+	host_addr_cmd(&e.h[1], HCI_IO_CAPABILITY_REQUEST_REPLY, a[0], (uint8_t[]){ 1, 0, 3 }, 3);
+	host_evt(&e.h[0], HCI_EV_IO_CAPABILITY_RESPONSE, &k);
+	host_evt(&e.h[0], HCI_EV_IO_CAPABILITY_REQUEST, &k);
+	host_addr_cmd(&e.h[0], HCI_IO_CAPABILITY_REQUEST_REPLY, a[1], (uint8_t[]){ 1, 0, 3 }, 3);
+	host_evt(&e.h[1], HCI_EV_IO_CAPABILITY_RESPONSE, &k);
+	uint32_t value[2];
+	for (int i = 0; i < 2; i++) {
+		p = host_evt(&e.h[i], HCI_EV_USER_CONFIRMATION_REQUEST, &k);
+		value[i] = get_le16(p + 6) | (uint32_t)get_le16(p + 8) << 16;
+	}
+	cr_assert_eq(value[0], value[1], "both hosts show the same number");
+	for (int i = 0; i < 2; i++)
+		host_addr_cmd(&e.h[i], HCI_USER_CONFIRMATION_REQUEST_REPLY, a[!i], NULL, 0);
+	uint8_t key[2][16];
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(host_evt(&e.h[i], HCI_EV_SIMPLE_PAIRING_COMPLETE, &k)[0], 0);
+		p = host_evt(&e.h[i], HCI_EV_LINK_KEY_NOTIFICATION, &k);
+		memcpy(key[i], p + 6, 16);
+		cr_assert_eq(p[22], HCI_KEY_AUTHENTICATED_P192);
+	}
+	cr_assert_arr_eq(key[0], key[1], 16);
+	cr_assert_eq(host_evt(&e.h[1], HCI_EV_AUTHENTICATION_COMPLETE, &k)[0], 0);
+	/* Encryption on both. */
+	host_ok(&e.h[1], HCI_SET_CONNECTION_ENCRYPTION, (uint8_t[]){ (uint8_t)h[1], 0, 1 }, 3);
+	for (int i = 0; i < 2; i++) {
+		p = host_evt(&e.h[i], HCI_EV_ENCRYPTION_CHANGE, &k);
+		cr_assert_eq(p[0], 0);
+		cr_assert_eq(get_le16(p + 1), h[i]);
+		cr_assert_eq(p[3], 1);
+	}
+	/* ACL over the link, whole, with its completed packet. */
+	uint8_t data[400], b[5 + sizeof data], got[sizeof data];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)i;
+	acl_bytes(b, h[1], data, sizeof data);
+	host_write(&e.h[1], b, sizeof b);
+	cr_assert_eq(host_acl(&e.h[0], h[0], 1, got), sizeof data);
+	cr_assert_arr_eq(got, data, sizeof data);
+	host_completed(&e.h[1], h[1], 1);
+	e2e_stop(&e);
 }
