@@ -2,7 +2,7 @@
 #
 #   make            all programs into build/bin
 #   make test       the Criterion suite (unit, scripted and end-to-end)
-#   make run        the default graph in the foreground (Ctrl-C stops it)
+#   make run        the demo: a central and a peripheral on the emulated radio
 #   make bench      benchmarks, one JSON object per line
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 #   make asan       the test suite built and run with ASan and UBSan
@@ -107,9 +107,10 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test
 
 # ---- run, bench --------------------------------------------------------------
+# The demo: two graphs on one emulated radio (tools/hive-demo.c).
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/bin/hive-launch
+	$(BUILD)/bin/hive-demo
 
 # stdout carries the JSON lines only: the build talks on stderr.
 bench: deps

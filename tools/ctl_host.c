@@ -170,7 +170,8 @@ static json_t *conn_json(const Hive__ConnectionInfo *ci)
 	char own[18], peer[18];
 	addr_text(ci->own, own);
 	addr_text(ci->peer, peer);
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:i}",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:i, "
+			 "s:i}",
 			 "handle", (int)ci->handle, "role",
 			 ci->role == HIVE__CONNECTED__ROLE__PERIPHERAL ? "peripheral" : "central",
 			 "own", own, "peer", peer, "peer_type",
@@ -178,8 +179,8 @@ static json_t *conn_json(const Hive__ConnectionInfo *ci)
 			 (int)ci->interval, "latency", (int)ci->latency, "supervision_timeout",
 			 (int)ci->supervision_timeout, "tx_phy", (int)ci->tx_phy, "rx_phy",
 			 (int)ci->rx_phy, "max_tx_octets", (int)ci->max_tx_octets, "max_rx_octets",
-			 (int)ci->max_rx_octets, "encrypted", ci->encrypted, "att_mtu",
-			 (int)ci->att_mtu);
+			 (int)ci->max_rx_octets, "encrypted", ci->encrypted, "key_size",
+			 (int)ci->key_size, "att_mtu", (int)ci->att_mtu);
 }
 
 static void ok_json(struct ctl *c, const char *cmd)

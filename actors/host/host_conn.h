@@ -25,6 +25,9 @@ struct host_conn {
 	uint16_t max_tx_octets, max_tx_time, max_rx_octets, max_rx_time;
 	bool encrypted;
 	uint8_t key_size;
+	/* The size smp gave with the key it handed the controller; used when
+	 * the Encryption Change event carries none (v1). 0: unknown. */
+	uint8_t next_key_size;
 	uint16_t att_mtu;
 };
 

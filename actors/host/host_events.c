@@ -39,6 +39,8 @@ static int encryption_change(struct host *h, const struct hci_encryption_change 
 		c->encrypted = e->enabled != 0;
 		if (e->key_size)
 			c->key_size = e->key_size;
+		else if (c->encrypted && c->next_key_size)
+			c->key_size = c->next_key_size;
 		if (!c->encrypted)
 			c->key_size = 0;
 		h->conns_changed = true;

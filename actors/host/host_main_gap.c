@@ -202,6 +202,14 @@ static uint16_t u16(uint32_t v)
 	return v > 0xffff ? 0xffff : (uint16_t)v;
 }
 
+/* smp's key size for the Encryption Change to come (v1 events carry none). */
+static void remember_key_size(struct host *h, uint32_t handle, uint32_t key_size, int rc)
+{
+	struct host_conn *c = rc < 0 ? NULL : host_conn_find(&h->conns, u16(handle));
+	if (c)
+		c->next_key_size = key_size <= 16 ? (uint8_t)key_size : 0;
+}
+
 static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *req,
 		 const char **why)
 {
@@ -276,8 +284,10 @@ static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *
 			*why = "start_encryption needs a 16-byte LTK and an 8-byte rand";
 			return -EINVAL;
 		}
-		return host_gap_start_encryption(h, cookie, u16(m->handle), m->ltk.data,
-						 u16(m->ediv), m->rand.data, why);
+		int rc = host_gap_start_encryption(h, cookie, u16(m->handle), m->ltk.data,
+						   u16(m->ediv), m->rand.data, why);
+		remember_key_size(h, m->handle, m->key_size, rc);
+		return rc;
 	}
 	case HIVE__REQUEST__OP_LTK_REPLY: {
 		const Hive__LtkReply *m = req->ltk_reply;
@@ -285,7 +295,9 @@ static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *
 			*why = "ltk_reply with found needs a 16-byte LTK";
 			return -EINVAL;
 		}
-		return host_gap_ltk_reply(h, cookie, u16(m->handle), m->found, m->ltk.data, why);
+		int rc = host_gap_ltk_reply(h, cookie, u16(m->handle), m->found, m->ltk.data, why);
+		remember_key_size(h, m->handle, m->found ? m->key_size : 0, rc);
+		return rc;
 	}
 	default:
 		return 1;

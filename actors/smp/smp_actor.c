@@ -230,12 +230,15 @@ void smp_actor_pdu(struct smp_actor *self, uint16_t handle, const uint8_t *pdu, 
 
 /* ---- encryption ------------------------------------------------------------------------- */
 
-static void ltk_reply(struct smp_actor *self, uint16_t handle, const uint8_t *key)
+static void ltk_reply(struct smp_actor *self, uint16_t handle, const uint8_t *key,
+		      uint8_t key_size)
 {
 	struct smp_act *a = smp_act_new(self, SMP_ACT_LTK_REPLY, handle);
 	a->found = key != NULL;
-	if (key)
+	if (key) {
 		memcpy(a->key, key, 16);
+		a->key_size = key_size;
+	}
 }
 
 /* A legacy bond of ours whose distributed EDIV/Rand match (the peer may
@@ -260,7 +263,7 @@ void smp_actor_ltk_requested(struct smp_actor *self, uint16_t handle, uint64_t r
 {
 	struct smp_link *l = smp_actor_link(self, handle);
 	if (!l) {
-		ltk_reply(self, handle, NULL);
+		ltk_reply(self, handle, NULL, 0);
 		return;
 	}
 	if (smp_pairing_ltk_request(&l->p, rand, ediv) == 0) {
@@ -277,7 +280,7 @@ void smp_actor_ltk_requested(struct smp_actor *self, uint16_t handle, uint64_t r
 			 b->local_rand == rand) ||
 			bond_by_ediv(self, l, rand, ediv);
 	l->enc_with_bond = found;
-	ltk_reply(self, handle, found ? l->bond.local_ltk : NULL);
+	ltk_reply(self, handle, found ? l->bond.local_ltk : NULL, l->bond.key_size);
 	if (!found)
 		snprintf(self->log, sizeof self->log,
 			 "LTK request on conn=0x%04x (ediv 0x%04x): no key, negative reply", handle,

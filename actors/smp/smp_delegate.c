@@ -248,6 +248,7 @@ static void on_event(struct smp_actor *self, struct smp_link *l, const struct sm
 		a = smp_act_new(self, SMP_ACT_LTK_REPLY, l->handle);
 		a->found = true;
 		memcpy(a->key, e->key, 16);
+		a->key_size = e->key_size;
 		break;
 	case SMP_EV_SECURITY_REQUEST:
 		/* The peripheral asks for security: a bond good enough is

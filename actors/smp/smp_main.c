@@ -316,6 +316,7 @@ static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_chang
 		se.ediv = x->ediv;
 		se.rand.data = rnd;
 		se.rand.len = 8;
+		se.key_size = x->key_size;
 		req.op_case = HIVE__REQUEST__OP_START_ENCRYPTION;
 		req.start_encryption = &se;
 		send_request(m, x->handle, &req);
@@ -324,6 +325,7 @@ static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_chang
 		rev(key, x->key, 16);
 		lr.handle = x->handle;
 		lr.found = x->found;
+		lr.key_size = x->found ? x->key_size : 0;
 		if (x->found) {
 			lr.ltk.data = key;
 			lr.ltk.len = 16;
