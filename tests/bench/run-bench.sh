@@ -24,5 +24,11 @@ chmod 700 "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM HUP
 
-echo "run-bench: $(nproc) CPUs, $(uname -sr); about a minute" >&2
-"$BIN/hive-bench" --broker "$BIN/hive-broker" --tmp "$TMP" "$@"
+echo "run-bench: $(nproc) CPUs, $(uname -sr); about two minutes" >&2
+status=0
+"$BIN/hive-bench" --broker "$BIN/hive-broker" --tmp "$TMP" "$@" || status=$?
+# ACL throughput between two hci actors through hive-vctrl (issue 3).
+if [ -x "$BIN/hive-bench-hci" ] && [ -x "$BIN/hive-vctrl" ] && [ -x "$BIN/hive-hci" ]; then
+	"$BIN/hive-bench-hci" 20000 || status=$?
+fi
+exit $status
