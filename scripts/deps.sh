@@ -5,8 +5,9 @@ set -eu
 
 PACKAGES="build-essential pkg-config clang libclang-rt-dev
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libusb-1.0-0-dev
-libcriterion-dev libssl-dev libsqlite3-dev libjansson-dev
-bluez tshark python3 iproute2"
+libcriterion-dev libssl-dev libsqlite3-dev libjansson-dev libedit-dev
+bluez tshark python3 iproute2
+python3-zmq python3-protobuf protobuf-compiler"
 
 missing=""
 for p in $PACKAGES; do
