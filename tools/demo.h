@@ -151,4 +151,8 @@ int demo_join_graph(struct demo *d, struct side *s);
 /* Every step in order, then the trace summary. 0 or -1 (reported). */
 int demo_run_steps(struct demo *d);
 
+/* The Result handler every joined graph gets (demo_app.c). */
+void demo_on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		    void *arg);
+
 #endif

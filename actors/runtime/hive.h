@@ -151,6 +151,12 @@ int hive_run(struct hive_actor *a);
  * when it did something, 0 on timeout, -ECANCELED once stopped, -errno. */
 int hive_run_once(struct hive_actor *a, int timeout_ms);
 void hive_actor_stop(struct hive_actor *a);
+/* For a program that waits on several actors (or other fds) itself: a file
+ * descriptor that becomes readable when messages may wait, and whether some
+ * do now. Ask hive_actor_pending() before sleeping on the fd (it is
+ * edge-triggered), then serve with hive_run_once(a, 0). */
+int hive_actor_fd(const struct hive_actor *a);
+bool hive_actor_pending(const struct hive_actor *a);
 bool hive_actor_stopping(const struct hive_actor *a);
 
 /* Installs SIGINT/SIGTERM handlers that stop every loop of this process. */

@@ -296,6 +296,16 @@ int hive_run(struct hive_actor *a)
 	}
 }
 
+int hive_actor_fd(const struct hive_actor *a)
+{
+	return a->sock_fd;
+}
+
+bool hive_actor_pending(const struct hive_actor *a)
+{
+	return hive_zsock_readable(a->sock);
+}
+
 void hive_actor_stop(struct hive_actor *a)
 {
 	a->stop = true;

@@ -5,3 +5,8 @@ hive-bench_SRCS := tests/bench/hive_bench.c tests/bench/bench_proc.c \
 # hive-bench-hci: ACL throughput between two hci actors through hive-vctrl.
 PROGRAMS += hive-bench-hci
 hive-bench-hci_SRCS := tests/bench/bench_hci.c
+# hive-bench-gatt: the reference GATT workload (docs: /work/shared/BENCH-WORKLOAD.md)
+# between two whole graphs on one hive-vctrl; reuses hive-demo's app side.
+PROGRAMS += hive-bench-gatt
+hive-bench-gatt_SRCS := tests/bench/bench_gatt.c tools/demo_app.c \
+	tools/demo_steps.c tools/demo_proc.c

@@ -124,7 +124,8 @@ static int wait_event(struct side *s, uint8_t code, int sub)
 static int cmd(struct side *s, uint16_t op, const uint8_t *params, uint8_t n)
 {
 	uint8_t buf[3 + 255] = { (uint8_t)op, (uint8_t)(op >> 8), n };
-	memcpy(buf + 3, params, n);
+	if (n)
+		memcpy(buf + 3, params, n);
 	if (send_hci(s, HIVE__HCI_PACKET__TYPE__COMMAND, buf, 3u + n) < 0)
 		return -EIO;
 	uint64_t deadline = hive_now_ns() + DEADLINE_NS;

@@ -31,4 +31,16 @@ status=0
 if [ -x "$BIN/hive-bench-hci" ] && [ -x "$BIN/hive-vctrl" ] && [ -x "$BIN/hive-hci" ]; then
 	"$BIN/hive-bench-hci" 20000 || status=$?
 fi
+# CoC throughput and CPU per MB, and pairing time and CPU plus P-256 ops/s,
+# between two whole graphs on hive-vctrl (issues 5 and 7).
+for b in hive-bench-coc hive-bench-pair; do
+	if [ -x "$BIN/$b" ] && [ -x "$BIN/hive-vctrl" ] && [ -x "$BIN/hive-launch" ]; then
+		TMPDIR="$TMP" HIVE_BIN_DIR="$(cd "$BIN" && pwd)" "$BIN/$b" || status=$?
+	fi
+done
+# The reference GATT workload (BENCH-WORKLOAD.md) between two whole graphs
+# on hive-vctrl, next to Bumble's figures; about 20-40 s.
+if [ -x "$BIN/hive-bench-gatt" ] && [ -x "$BIN/hive-launch" ] && [ -x "$BIN/hive-gatt" ]; then
+	TMPDIR="$TMP" "$BIN/hive-bench-gatt" || status=$?
+fi
 exit $status

@@ -99,7 +99,8 @@ static uint8_t cmd(struct side *s, uint16_t op, const uint8_t *params, uint8_t n
 	buf[0] = (uint8_t)op;
 	buf[1] = (uint8_t)(op >> 8);
 	buf[2] = n;
-	memcpy(buf + 3, params, n);
+	if (n)
+		memcpy(buf + 3, params, n);
 	send_pkt(s, HIVE__HCI_PACKET__TYPE__COMMAND, buf, 3u + n);
 	uint8_t e[260];
 	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
