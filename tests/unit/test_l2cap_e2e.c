@@ -1,0 +1,917 @@
+/* Issue 5 end to end: the demo's two graphs (launcher/graphs/peripheral.json
+ * and central.json) on one hive-vctrl radio, driven as an app of each graph
+ * through the runtime. The peripheral's app asks its l2cap for a connection
+ * parameter update, the central's l2cap accepts it and both hosts announce
+ * the new interval; then the central's app opens an LE credit based channel
+ * to the SPSM the peripheral's app listens on and sends 1 MB through it in
+ * SDUs of the peer's MTU, pipelined and honouring -EAGAIN / writable; the
+ * peripheral's app gets every byte in order; the channel is closed. Also:
+ * the receiver's back-pressure (rx_hold), refused parameter updates, an
+ * oversized SDU, enhanced credit based mode, an SPSM that needs encryption,
+ * and l2cap killed in the middle of a transfer. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* ---- two graphs, driven as an app of each ------------------------------------------- */
+
+#define E2E_DEADLINE_MS 20000
+#define E2E_SPSM 0x0081
+#define E2E_TOTAL (1u << 20)
+#define E2E_WINDOW 64 /* sends in flight */
+
+struct e2e_side {
+	const char *label;
+	char run[600], ks[600], sock[600], out[700];
+	pid_t launch;
+	int launches;
+	struct hive_actor *a;
+	/* the host's link events */
+	bool connected, encrypted, disconnected, params;
+	uint32_t handle, interval, key_size;
+	/* l2cap events */
+	bool opened, closed, writable;
+	uint32_t cid, peer_mtu;
+	int32_t close_status;
+	/* receiving: bytes so far, and whether they all matched */
+	uint64_t rx_bytes, rx_sdus;
+	bool rx_bad;
+	/* every channel opened to us, and the SDUs each received */
+	uint32_t opened_cids[8], cid_sdus[8];
+	unsigned nopened, nclosed;
+};
+
+struct e2e {
+	char dir[256];
+	pid_t vctrl;
+	struct e2e_side p, c;
+	uint64_t next_id;
+	uint64_t call_id;
+	bool call_done;
+	Hive__Result *result;
+	char err[512];
+	const char *const *csets; /* the central graph's extra settings */
+	/* sending */
+	uint64_t send_base_id; /* ids of data sends: base + SDU index */
+	uint64_t sends_answered, sends_in_flight;
+	bool blocked;
+	uint64_t rewind; /* the first refused SDU */
+	uint64_t eagain;
+	uint64_t tx_next; /* the next SDU to send */
+	bool tx_resume;
+};
+
+static struct e2e *E;
+
+static bool e2e_fail(struct e2e *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->err, sizeof e->err, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static uint8_t pattern(uint64_t i)
+{
+	return (uint8_t)(((i * 2654435761u) >> 13) ^ (i >> 9));
+}
+
+static Hive__Result *copy_result(const Hive__Result *r)
+{
+	size_t n = hive__result__get_packed_size(r);
+	uint8_t *buf = malloc(n ? n : 1);
+	Hive__Result *c = NULL;
+	if (buf) {
+		hive__result__pack(r, buf);
+		c = hive__result__unpack(NULL, n, buf);
+		free(buf);
+	}
+	return c;
+}
+
+static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	struct e2e *e = arg;
+	const Hive__Result *r = env->result;
+	if (e->send_base_id && r->id >= e->send_base_id && r->id < e->send_base_id + E2E_TOTAL) {
+		uint64_t idx = r->id - e->send_base_id;
+		e->sends_answered++;
+		e->sends_in_flight--;
+		if (r->status == -EAGAIN) {
+			e->eagain++;
+			if (!e->blocked || idx < e->rewind)
+				e->rewind = idx;
+			e->blocked = true;
+		} else if (r->status != 0) {
+			e2e_fail(e, "send of SDU %llu: status %d", (unsigned long long)idx,
+				 r->status);
+		}
+		return;
+	}
+	if (e->call_id && r->id == e->call_id && !e->call_done) {
+		hive__result__free_unpacked(e->result, NULL);
+		e->result = copy_result(r);
+		e->call_done = true;
+	}
+}
+
+static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		    void *arg)
+{
+	struct e2e_side *s = arg;
+	const Hive__LinkEvent *le = env->link;
+	switch (le->kind_case) {
+	case HIVE__LINK_EVENT__KIND_CONNECTED:
+		s->connected = true;
+		s->disconnected = false;
+		s->handle = le->handle;
+		break;
+	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
+		if (le->encryption_changed->enabled && !le->encryption_changed->status) {
+			s->encrypted = true;
+			s->key_size = le->encryption_changed->key_size;
+		}
+		break;
+	case HIVE__LINK_EVENT__KIND_PARAMETERS_UPDATED:
+		s->params = true;
+		s->interval = le->parameters_updated->interval;
+		break;
+	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
+		s->disconnected = true;
+		s->connected = false;
+		s->encrypted = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_l2cap_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			   void *arg)
+{
+	struct e2e_side *s = arg;
+	const Hive__L2capEvent *ev = env->l2cap_event;
+	switch (ev->kind_case) {
+	case HIVE__L2CAP_EVENT__KIND_OPENED:
+		if (ev->opened->channel) {
+			if (s->nopened < 8)
+				s->opened_cids[s->nopened++] = ev->opened->channel->cid;
+			s->opened = true;
+			s->cid = ev->opened->channel->cid;
+			s->peer_mtu = ev->opened->channel->peer_mtu;
+		}
+		break;
+	case HIVE__L2CAP_EVENT__KIND_SDU: {
+		const ProtobufCBinaryData *d = &ev->sdu->sdu;
+		for (unsigned k = 0; k < s->nopened; k++)
+			if (s->opened_cids[k] == ev->sdu->cid)
+				s->cid_sdus[k]++;
+		for (size_t i = 0; i < d->len && !s->rx_bad; i++)
+			if (d->data[i] != pattern(s->rx_bytes + i))
+				s->rx_bad = true;
+		s->rx_bytes += d->len;
+		s->rx_sdus++;
+		break;
+	}
+	case HIVE__L2CAP_EVENT__KIND_CLOSED:
+		s->nclosed++;
+		s->closed = true;
+		s->close_status = ev->closed->status;
+		break;
+	case HIVE__L2CAP_EVENT__KIND_WRITABLE:
+		s->writable = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static bool e2e_pump(struct e2e *e)
+{
+	if ((e->p.a && hive_run_once(e->p.a, e->c.a ? 0 : 2) < 0) ||
+	    (e->c.a && hive_run_once(e->c.a, 1) < 0))
+		return false;
+	return true;
+}
+
+static bool e2e_wait(struct e2e *e, const bool *flag, int ms, const char *what)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
+	while (!*flag) {
+		if (hive_now_ns() > deadline)
+			return e2e_fail(e, "%s: nothing within %d ms", what, ms);
+		if (!e2e_pump(e))
+			return e2e_fail(e, "%s: stopped", what);
+	}
+	return true;
+}
+
+static int e2e_send(struct e2e *e, struct e2e_side *s, const char *dest, Hive__Request *req)
+{
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = req;
+	if (!req->id)
+		req->id = ++e->next_id;
+	return hive_send(s->a, dest, &env);
+}
+
+/* Sends req and waits for its Result (e->result); true only for status 0. */
+static bool e2e_call(struct e2e *e, struct e2e_side *s, const char *dest, Hive__Request *req,
+		     const char *what)
+{
+	e->call_done = false;
+	req->id = 0;
+	if (e2e_send(e, s, dest, req) < 0)
+		return e2e_fail(e, "%s: cannot send to %s", what, dest);
+	e->call_id = req->id;
+	bool ok = e2e_wait(e, &e->call_done, E2E_DEADLINE_MS, what);
+	e->call_id = 0;
+	if (!ok)
+		return false;
+	if (!e->result)
+		return e2e_fail(e, "%s: no memory", what);
+	if (e->result->status)
+		return e2e_fail(e, "%s: %s (status %d, domain %d)", what,
+				e->result->error && *e->result->error ? e->result->error : "failed",
+				e->result->status, (int)e->result->domain);
+	return true;
+}
+
+static bool e2e_start_vctrl(struct e2e *e)
+{
+	char out[700];
+	snprintf(e->p.sock, sizeof e->p.sock, "%s/c0", e->dir);
+	snprintf(e->c.sock, sizeof e->c.sock, "%s/c1", e->dir);
+	snprintf(out, sizeof out, "%s/vctrl.out", e->dir);
+	const char *argv[] = { "hive-vctrl", "--unix", e->p.sock, "--unix", e->c.sock, NULL };
+	char err[700];
+	snprintf(err, sizeof err, "%s/vctrl.err", e->dir);
+	e->vctrl = th_spawn(argv, out, err);
+	if (e->vctrl <= 0 || !th_file_contains(out, "ready", E2E_DEADLINE_MS))
+		return e2e_fail(e, "hive-vctrl did not start");
+	return true;
+}
+
+/* Starts the side's graph (again: same run directory and keystore) with
+ * extra --set ACTOR.KEY=VALUE settings, and waits until it is ready. */
+static bool e2e_launch(struct e2e *e, struct e2e_side *s, const char *const sets[])
+{
+	char cwd[1024], graph[1200], transport[700], ks[700], err[700];
+	const char *argv[32];
+	int n = 0;
+	if (!getcwd(cwd, sizeof cwd))
+		return e2e_fail(e, "getcwd");
+	snprintf(graph, sizeof graph, "%s/launcher/graphs/%s.json", cwd, s->label);
+	snprintf(s->run, sizeof s->run, "%s/%s", e->dir, s->label);
+	snprintf(s->ks, sizeof s->ks, "%s/%s-bonds.sqlite3", e->dir, s->label);
+	mkdir(s->run, 0700);
+	snprintf(transport, sizeof transport, "unix:%s", s->sock);
+	snprintf(ks, sizeof ks, "smp.keystore=%s", s->ks);
+	s->launches++;
+	snprintf(s->out, sizeof s->out, "%s/launch-%s-%d.out", e->dir, s->label, s->launches);
+	snprintf(err, sizeof err, "%s/launch-%s-%d.err", e->dir, s->label, s->launches);
+	argv[n++] = "hive-launch";
+	argv[n++] = graph;
+	argv[n++] = "--transport";
+	argv[n++] = transport;
+	argv[n++] = "--run-dir";
+	argv[n++] = s->run;
+	argv[n++] = "--set";
+	argv[n++] = ks;
+	for (int i = 0; sets && sets[i] && n < 30; i++) {
+		argv[n++] = "--set";
+		argv[n++] = sets[i];
+	}
+	argv[n] = NULL;
+	s->launch = th_spawn(argv, s->out, err);
+	if (s->launch <= 0 || !th_file_contains(s->out, "ready", E2E_DEADLINE_MS))
+		return e2e_fail(e, "the %s graph did not start (see %s)", s->label, err);
+	return true;
+}
+
+/* Joins the side's graph as the ephemeral app "app": link events from the
+ * host, l2cap events, results. */
+static bool e2e_join(struct e2e *e, struct e2e_side *s)
+{
+	struct hive_actor_config cfg = { .name = "app", .run_dir = s->run, .ephemeral = true };
+	if (hive_actor_new(&s->a, &cfg) < 0)
+		return e2e_fail(e, "cannot join the %s graph", s->label);
+	hive_on(s->a, HIVE__ENVELOPE__BODY_RESULT, on_result, e);
+	hive_on(s->a, HIVE__ENVELOPE__BODY_LINK, on_link, s);
+	hive_on(s->a, HIVE__ENVELOPE__BODY_L2CAP_EVENT, on_l2cap_event, s);
+	Hive__LinkSubscribe ls = HIVE__LINK_SUBSCRIBE__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_LINK_SUBSCRIBE;
+	req.link_subscribe = &ls;
+	return e2e_call(e, s, "host", &req, "link subscription");
+}
+
+/* The peripheral advertises; the central connects to its address. */
+static bool e2e_connect(struct e2e *e)
+{
+	Hive__AdvertisingData ad = HIVE__ADVERTISING_DATA__INIT;
+	ad.name = "hive-e2e";
+	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
+	adv.connectable = true;
+	adv.interval_ms = 20;
+	adv.data = &ad;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_ADVERTISE;
+	req.advertise = &adv;
+	if (!e2e_call(e, &e->p, "host", &req, "advertise"))
+		return false;
+	const Hive__AdvertiseResult *ar = e->result->advertise;
+	if (!ar || !ar->own || ar->own->bdaddr.len != 6)
+		return e2e_fail(e, "advertise: no own address");
+	uint8_t addr[6];
+	memcpy(addr, ar->own->bdaddr.data, 6);
+	Hive__Address peer = HIVE__ADDRESS__INIT;
+	peer.type = ar->own->type;
+	peer.bdaddr.data = addr;
+	peer.bdaddr.len = 6;
+	Hive__Connect con = HIVE__CONNECT__INIT;
+	con.peer = &peer;
+	Hive__Request creq = HIVE__REQUEST__INIT;
+	creq.op_case = HIVE__REQUEST__OP_CONNECT;
+	creq.connect = &con;
+	e->p.connected = e->c.connected = false;
+	if (!e2e_call(e, &e->c, "host", &creq, "connect"))
+		return false;
+	if (!e->result->connection)
+		return e2e_fail(e, "connect: no connection in the answer");
+	e->c.handle = e->result->connection->handle;
+	e->c.interval = e->result->connection->interval;
+	return e2e_wait(e, &e->p.connected, E2E_DEADLINE_MS, "the peripheral's link");
+}
+
+static bool e2e_disconnect(struct e2e *e)
+{
+	Hive__Disconnect dis = HIVE__DISCONNECT__INIT;
+	dis.handle = e->c.handle;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_DISCONNECT;
+	req.disconnect = &dis;
+	e->c.disconnected = e->p.disconnected = false;
+	return e2e_call(e, &e->c, "host", &req, "disconnect") &&
+	       e2e_wait(e, &e->c.disconnected, E2E_DEADLINE_MS, "the central's disconnection") &&
+	       e2e_wait(e, &e->p.disconnected, E2E_DEADLINE_MS, "the peripheral's disconnection");
+}
+
+static bool e2e_setup(struct e2e *e)
+{
+	char *d = th_run_dir();
+	if (!d)
+		return e2e_fail(e, "no run directory");
+	snprintf(e->dir, sizeof e->dir, "%s", d);
+	free(d);
+	e->p.label = "peripheral";
+	e->c.label = "central";
+	return e2e_start_vctrl(e) && e2e_launch(e, &e->p, NULL) && e2e_launch(e, &e->c, e->csets) &&
+	       e2e_join(e, &e->p) && e2e_join(e, &e->c) && e2e_connect(e);
+}
+
+static void e2e_teardown(struct e2e *e)
+{
+	hive_actor_destroy(&e->p.a);
+	hive_actor_destroy(&e->c.a);
+	hive__result__free_unpacked(e->result, NULL);
+	e->result = NULL;
+	/* hive-launch stops its graph on SIGTERM; th_cleanup kills the rest. */
+	if (e->c.launch > 0) {
+		th_kill(e->c.launch, SIGTERM);
+		e->c.launch = 0;
+	}
+	if (e->p.launch > 0) {
+		th_kill(e->p.launch, SIGTERM);
+		e->p.launch = 0;
+	}
+}
+
+/* ---- l2cap requests ------------------------------------------------------------------- */
+
+static bool l2cap_call(struct e2e *e, struct e2e_side *s, Hive__L2capRequest *lr,
+		       const char *what)
+{
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_L2CAP;
+	req.l2cap = lr;
+	return e2e_call(e, s, "l2cap", &req, what);
+}
+
+static int send_sdu(struct e2e *e, uint64_t idx, uint32_t sdu_len, bool resume)
+{
+	static uint8_t buf[65536];
+	uint64_t off = idx * sdu_len;
+	uint32_t len = (uint32_t)(E2E_TOTAL - off < sdu_len ? E2E_TOTAL - off : sdu_len);
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = pattern(off + i);
+	Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
+	sd.handle = e->c.handle;
+	sd.cid = e->c.cid;
+	sd.sdu.data = buf;
+	sd.sdu.len = len;
+	sd.resume = resume;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
+	lr.send = &sd;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.id = e->send_base_id + idx;
+	req.op_case = HIVE__REQUEST__OP_L2CAP;
+	req.l2cap = &lr;
+	int rc = e2e_send(e, &e->c, "l2cap", &req);
+	if (rc == 0)
+		e->sends_in_flight++;
+	return rc;
+}
+
+/* Starts sending E2E_TOTAL bytes on the central's open channel. */
+static void coc_start(struct e2e *e)
+{
+	e->send_base_id = e->next_id + 1000;
+	e->next_id += 1000 + E2E_TOTAL;
+	e->blocked = false;
+	e->c.writable = false;
+	e->tx_next = 0;
+	e->tx_resume = false;
+}
+
+/* Sends in SDUs of sdu_len, with at most E2E_WINDOW sends in flight; a
+ * refused send (-EAGAIN) is sent again, with resume, once l2cap says
+ * writable and every send in flight was answered. Returns when the
+ * peripheral received it all, or (until_blocked) when l2cap refused a
+ * send and every send in flight was answered. */
+static bool coc_transfer(struct e2e *e, uint32_t sdu_len, int timeout_ms, bool until_blocked)
+{
+	uint64_t nsdu = (E2E_TOTAL + sdu_len - 1) / sdu_len;
+	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (e->p.rx_bytes < E2E_TOTAL || e->sends_in_flight) {
+		if (*e->err)
+			return false;
+		if (e->p.rx_bad)
+			return e2e_fail(e, "the peripheral received bytes out of order or changed "
+					   "before offset %llu",
+					(unsigned long long)e->p.rx_bytes);
+		if (e->p.closed || e->c.closed)
+			return e2e_fail(e, "the channel closed during the transfer");
+		if (hive_now_ns() > deadline)
+			return e2e_fail(e, "transfer: %llu of %u bytes within %d ms (%llu sent, "
+					   "%llu in flight, blocked %d)",
+					(unsigned long long)e->p.rx_bytes, E2E_TOTAL, timeout_ms,
+					(unsigned long long)e->tx_next,
+					(unsigned long long)e->sends_in_flight, e->blocked);
+		if (until_blocked && e->blocked && e->sends_in_flight == 0)
+			return true;
+		if (e->blocked && e->c.writable && e->sends_in_flight == 0) {
+			e->tx_next = e->rewind;
+			e->blocked = false;
+			e->c.writable = false;
+			e->tx_resume = true;
+		}
+		while (!e->blocked && e->tx_next < nsdu && e->sends_in_flight < E2E_WINDOW) {
+			if (send_sdu(e, e->tx_next, sdu_len, e->tx_resume) < 0)
+				return e2e_fail(e, "cannot send to l2cap");
+			e->tx_resume = false;
+			e->tx_next++;
+		}
+		if (!e2e_pump(e))
+			return e2e_fail(e, "stopped");
+	}
+	if (until_blocked)
+		return e2e_fail(e, "every byte went: l2cap never refused a send");
+	e->send_base_id = 0;
+	return true;
+}
+
+/* Listen on the peripheral, connect from the central. */
+static bool coc_open(struct e2e *e, uint32_t mtu, uint32_t mps)
+{
+	Hive__L2capCocParams rx = HIVE__L2CAP_COC_PARAMS__INIT;
+	rx.mtu = mtu;
+	rx.mps = mps;
+	Hive__L2capListen li = HIVE__L2CAP_LISTEN__INIT;
+	li.spsm = E2E_SPSM;
+	li.rx = &rx;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
+	lr.listen = &li;
+	if (!l2cap_call(e, &e->p, &lr, "listen"))
+		return false;
+	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
+	co.handle = e->c.handle;
+	co.spsm = E2E_SPSM;
+	co.rx = &rx;
+	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
+	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
+	lc.connect = &co;
+	if (!l2cap_call(e, &e->c, &lc, "open a channel"))
+		return false;
+	const Hive__L2capResult *r = e->result->l2cap;
+	if (!r || r->value_case != HIVE__L2CAP_RESULT__VALUE_CONNECTED ||
+	    r->connected->n_channels != 1)
+		return e2e_fail(e, "open a channel: no channel in the answer");
+	e->c.cid = r->connected->channels[0]->cid;
+	e->c.peer_mtu = r->connected->channels[0]->peer_mtu;
+	return e2e_wait(e, &e->p.opened, E2E_DEADLINE_MS, "the peripheral's opened event");
+}
+
+static bool coc_close(struct e2e *e)
+{
+	Hive__L2capDisconnect dc = HIVE__L2CAP_DISCONNECT__INIT;
+	dc.handle = e->c.handle;
+	dc.cid = e->c.cid;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
+	lr.disconnect = &dc;
+	return l2cap_call(e, &e->c, &lr, "close the channel") &&
+	       e2e_wait(e, &e->c.closed, E2E_DEADLINE_MS, "the central's closed event") &&
+	       e2e_wait(e, &e->p.closed, E2E_DEADLINE_MS, "the peripheral's closed event");
+}
+
+static bool conn_param_update_ex(struct e2e *e, struct e2e_side *s, uint32_t interval,
+				 uint32_t timeout)
+{
+	Hive__L2capConnParamUpdate u = HIVE__L2CAP_CONN_PARAM_UPDATE__INIT;
+	u.handle = s->handle;
+	u.interval_min = interval;
+	u.interval_max = interval;
+	u.latency = 0;
+	u.timeout = timeout;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_CONN_PARAM_UPDATE;
+	lr.conn_param_update = &u;
+	e->p.params = e->c.params = false;
+	return l2cap_call(e, s, &lr, "connection parameter update");
+}
+
+static bool conn_param_update(struct e2e *e, uint32_t interval)
+{
+	if (!conn_param_update_ex(e, &e->p, interval, 400))
+		return false;
+	const Hive__L2capResult *r = e->result->l2cap;
+	if (!r || r->value_case != HIVE__L2CAP_RESULT__VALUE_CONN_PARAM)
+		return e2e_fail(e, "connection parameter update: no conn_param answer");
+	if (r->conn_param->result != 0)
+		return e2e_fail(e, "the central rejected the parameters (%u)",
+				r->conn_param->result);
+	return e2e_wait(e, &e->c.params, E2E_DEADLINE_MS, "the central's parameters_updated") &&
+	       e2e_wait(e, &e->p.params, E2E_DEADLINE_MS, "the peripheral's parameters_updated");
+}
+
+/* ---- the tests ------------------------------------------------------------------------ */
+
+static void fini(void)
+{
+	if (E) {
+		e2e_teardown(E);
+		free(E);
+		E = NULL;
+	}
+	th_cleanup();
+}
+
+static struct e2e *setup_with(const char *const csets[])
+{
+	E = calloc(1, sizeof *E);
+	cr_assert_not_null(E);
+	E->csets = csets;
+	cr_assert(e2e_setup(E), "%s", E->err);
+	return E;
+}
+
+static struct e2e *setup(void)
+{
+	return setup_with(NULL);
+}
+
+Test(l2cap_e2e, conn_param_update_then_1mb_coc, .fini = fini, .timeout = 180)
+{
+	struct e2e *e = setup();
+	/* The default interval is 24..40; ask for 16 (20 ms). */
+	uint32_t want = e->c.interval == 16 ? 20 : 16;
+	cr_assert(conn_param_update(e, want), "%s", e->err);
+	cr_assert_eq(e->c.interval, want, "the central's host: interval %u, asked %u",
+		     e->c.interval, want);
+	cr_assert_eq(e->p.interval, want, "the peripheral's host: interval %u, asked %u",
+		     e->p.interval, want);
+
+	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	cr_assert_eq(e->c.peer_mtu, 512, "peer MTU %u", e->c.peer_mtu);
+	coc_start(e);
+	cr_assert(coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
+	cr_assert_eq(e->p.rx_bytes, E2E_TOTAL);
+	cr_assert_not(e->p.rx_bad);
+	cr_assert_eq(e->p.rx_sdus, (E2E_TOTAL + 511) / 512, "%llu SDUs arrived",
+		     (unsigned long long)e->p.rx_sdus);
+	cr_log_info("1 MB through the channel: %llu SDUs, %llu sends refused with -EAGAIN",
+		    (unsigned long long)e->p.rx_sdus, (unsigned long long)e->eagain);
+	cr_assert(coc_close(e), "%s", e->err);
+	cr_assert_eq(e->c.close_status, 0);
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+}
+
+/* A send over the peer's MTU is refused; the channel stays usable. */
+Test(l2cap_e2e, oversized_sdu_refused, .fini = fini, .timeout = 120)
+{
+	struct e2e *e = setup();
+	cr_assert(coc_open(e, 256, 64), "%s", e->err);
+	uint8_t big[300] = { 0 };
+	Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
+	sd.handle = e->c.handle;
+	sd.cid = e->c.cid;
+	sd.sdu.data = big;
+	sd.sdu.len = sizeof big;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
+	lr.send = &sd;
+	cr_assert_not(l2cap_call(e, &e->c, &lr, "oversized send"));
+	cr_assert_eq(e->result->status, -EMSGSIZE, "status %d", e->result->status);
+	*e->err = 0;
+	sd.sdu.len = 256;
+	cr_assert(l2cap_call(e, &e->c, &lr, "send"), "%s", e->err);
+	uint64_t want = 256;
+	cr_assert(th_run_until_count(e->p.a, &e->p.rx_bytes, want, E2E_DEADLINE_MS),
+		  "the SDU did not arrive");
+	cr_assert(coc_close(e), "%s", e->err);
+}
+
+static bool rx_hold(struct e2e *e, bool hold)
+{
+	Hive__L2capRxHold h = HIVE__L2CAP_RX_HOLD__INIT;
+	h.handle = e->p.handle;
+	h.cid = e->p.cid;
+	h.hold = hold;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_RX_HOLD;
+	lr.rx_hold = &h;
+	return l2cap_call(e, &e->p, &lr, hold ? "hold" : "release");
+}
+
+/* The receiver's back-pressure end to end: the peripheral's app holds its
+ * credits, so the central's l2cap runs out of them, queues, and refuses
+ * sends with -EAGAIN; once released, everything arrives intact and in
+ * order. */
+Test(l2cap_e2e, receiver_hold_backpressure, .fini = fini, .timeout = 180)
+{
+	struct e2e *e = setup();
+	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	cr_assert(rx_hold(e, true), "%s", e->err);
+	coc_start(e);
+	cr_assert(coc_transfer(e, e->c.peer_mtu, 60000, true), "%s", e->err);
+	/* The central spent its credits and queues the rest. */
+	Hive__L2capTableQuery q = HIVE__L2CAP_TABLE_QUERY__INIT;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_TABLE;
+	lr.table = &q;
+	cr_assert(l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
+	const Hive__L2capTable *t = e->result->l2cap->table;
+	cr_assert_eq(t->n_channels, 1);
+	cr_assert_eq(t->channels[0]->tx_credits, 0, "the central still has %u credits",
+		     t->channels[0]->tx_credits);
+	cr_assert_gt(t->channels[0]->queued_sdus, 0);
+	/* The peripheral got every K-frame it allowed (its SDU events come
+	 * before its answer) and returned no credit. */
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	for (;;) {
+		cr_assert(l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
+		t = e->result->l2cap->table;
+		cr_assert_eq(t->n_channels, 1);
+		cr_assert(t->channels[0]->rx_hold);
+		if (t->channels[0]->rx_credits == 0)
+			break;
+		cr_assert_lt(hive_now_ns(), deadline, "the peripheral still allows %u K-frames",
+			     t->channels[0]->rx_credits);
+	}
+	uint64_t held = e->p.rx_bytes;
+	cr_assert_lt(held, E2E_TOTAL / 2, "%llu bytes arrived while held",
+		     (unsigned long long)held);
+	/* Nothing more arrives while held: a round trip through both l2caps. */
+	cr_assert(l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
+	cr_assert(l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
+	cr_assert_eq(e->p.rx_bytes, held, "bytes arrived while held");
+	cr_assert(rx_hold(e, false), "%s", e->err);
+	cr_assert(coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
+	cr_assert_eq(e->p.rx_bytes, E2E_TOTAL);
+	cr_assert_not(e->p.rx_bad);
+	cr_assert(coc_close(e), "%s", e->err);
+}
+
+/* Only the peripheral may ask, with valid values; a central whose policy
+ * refuses answers rejected, and nothing changes. */
+Test(l2cap_e2e, conn_param_update_refused, .fini = fini, .timeout = 120)
+{
+	const char *const csets[] = { "l2cap.cpu_accept=0", NULL };
+	struct e2e *e = setup_with(csets);
+	cr_assert_not(conn_param_update_ex(e, &e->c, 16, 400), "the central may not ask");
+	cr_assert_eq(e->result->status, -EINVAL, "status %d", e->result->status);
+	*e->err = 0;
+	/* timeout 10 (100 ms) is too short for an interval of 60 ms. */
+	cr_assert_not(conn_param_update_ex(e, &e->p, 48, 10), "invalid values were sent");
+	cr_assert_eq(e->result->status, -EINVAL, "status %d", e->result->status);
+	*e->err = 0;
+	/* Rejected: status 1, domain L2CAP, and the value says so too. */
+	cr_assert_not(conn_param_update_ex(e, &e->p, 16, 400), "the central accepted");
+	cr_assert_eq(e->result->status, 1, "status %d", e->result->status);
+	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__L2CAP);
+	*e->err = 0;
+	const Hive__L2capResult *r = e->result->l2cap;
+	cr_assert(r && r->value_case == HIVE__L2CAP_RESULT__VALUE_CONN_PARAM);
+	cr_assert_eq(r->conn_param->result, 1, "the central's policy accepted: %u",
+		     r->conn_param->result);
+	/* A round trip through both hosts: no parameters_updated came. */
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+	cr_assert_not(e->c.params);
+	cr_assert_not(e->p.params);
+}
+
+/* Enhanced credit based mode: one request opens two channels; an SDU on
+ * each reaches the peripheral on the right channel; both close. */
+Test(l2cap_e2e, ecred_two_channels, .fini = fini, .timeout = 120)
+{
+	struct e2e *e = setup();
+	Hive__L2capCocParams rx = HIVE__L2CAP_COC_PARAMS__INIT;
+	rx.mtu = 512;
+	rx.mps = 247;
+	Hive__L2capListen li = HIVE__L2CAP_LISTEN__INIT;
+	li.spsm = E2E_SPSM;
+	li.rx = &rx;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
+	lr.listen = &li;
+	cr_assert(l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
+	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
+	co.handle = e->c.handle;
+	co.spsm = E2E_SPSM;
+	co.rx = &rx;
+	co.count = 2;
+	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
+	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
+	lc.connect = &co;
+	cr_assert(l2cap_call(e, &e->c, &lc, "open two channels"), "%s", e->err);
+	const Hive__L2capResult *r = e->result->l2cap;
+	cr_assert(r && r->value_case == HIVE__L2CAP_RESULT__VALUE_CONNECTED);
+	cr_assert_eq(r->connected->n_channels, 2, "%zu channels opened",
+		     r->connected->n_channels);
+	uint32_t cids[2], remote[2];
+	for (int i = 0; i < 2; i++) {
+		cids[i] = r->connected->channels[i]->cid;
+		remote[i] = r->connected->channels[i]->remote_cid;
+		cr_assert(r->connected->channels[i]->ecred);
+		cr_assert_eq(r->connected->channels[i]->peer_mtu, 512);
+	}
+	cr_assert_neq(cids[0], cids[1]);
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (e->p.nopened < 2 && hive_now_ns() < deadline)
+		e2e_pump(e);
+	cr_assert_eq(e->p.nopened, 2, "the peripheral saw %u channels open", e->p.nopened);
+	/* SDU i on channel i: i + 1 SDUs, so each channel's count is its own. */
+	uint8_t buf[512];
+	for (uint64_t i = 0; i < sizeof buf; i++)
+		buf[i] = pattern(i);
+	for (int ch = 0; ch < 2; ch++)
+		for (int k = 0; k <= ch; k++) {
+			Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
+			sd.handle = e->c.handle;
+			sd.cid = cids[ch];
+			sd.sdu.data = buf;
+			sd.sdu.len = sizeof buf;
+			Hive__L2capRequest ls = HIVE__L2CAP_REQUEST__INIT;
+			ls.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
+			ls.send = &sd;
+			cr_assert(l2cap_call(e, &e->c, &ls, "send"), "%s", e->err);
+		}
+	cr_assert(th_run_until_count(e->p.a, &e->p.rx_sdus, 3, E2E_DEADLINE_MS),
+		  "%llu SDUs of 3 arrived", (unsigned long long)e->p.rx_sdus);
+	for (int ch = 0; ch < 2; ch++) {
+		unsigned k = 0;
+		while (k < 2 && e->p.opened_cids[k] != remote[ch])
+			k++;
+		cr_assert_lt(k, 2, "channel 0x%04x is not the peer's 0x%04x", cids[ch], remote[ch]);
+		cr_assert_eq(e->p.cid_sdus[k], (uint32_t)ch + 1, "channel %d: %u SDUs", ch,
+			     e->p.cid_sdus[k]);
+	}
+	for (int ch = 0; ch < 2; ch++) {
+		Hive__L2capDisconnect dc = HIVE__L2CAP_DISCONNECT__INIT;
+		dc.handle = e->c.handle;
+		dc.cid = cids[ch];
+		Hive__L2capRequest ld = HIVE__L2CAP_REQUEST__INIT;
+		ld.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
+		ld.disconnect = &dc;
+		cr_assert(l2cap_call(e, &e->c, &ld, "close"), "%s", e->err);
+	}
+	deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while ((e->p.nclosed < 2 || e->c.nclosed < 2) && hive_now_ns() < deadline)
+		e2e_pump(e);
+	cr_assert_eq(e->c.nclosed, 2, "the central saw %u channels close", e->c.nclosed);
+	cr_assert_eq(e->p.nclosed, 2, "the peripheral saw %u channels close", e->p.nclosed);
+}
+
+/* An SPSM that needs encryption refuses a channel on a clear link (result
+ * 5 insufficient authentication or 8 insufficient encryption), and accepts
+ * it once the central's smp paired and encrypted the link. */
+Test(l2cap_e2e, encrypted_spsm, .fini = fini, .timeout = 120)
+{
+	struct e2e *e = setup();
+	Hive__L2capCocParams rx = HIVE__L2CAP_COC_PARAMS__INIT;
+	Hive__L2capListen li = HIVE__L2CAP_LISTEN__INIT;
+	li.spsm = E2E_SPSM;
+	li.rx = &rx;
+	li.sec_level = 1;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
+	lr.listen = &li;
+	cr_assert(l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
+	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
+	co.handle = e->c.handle;
+	co.spsm = E2E_SPSM;
+	co.rx = &rx;
+	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
+	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
+	lc.connect = &co;
+	cr_assert_not(l2cap_call(e, &e->c, &lc, "open on a clear link"), "the channel opened");
+	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__L2CAP, "%s", e->err);
+	cr_assert(e->result->status == 5 || e->result->status == 8, "status %d",
+		  e->result->status);
+	cr_assert_not(e->p.opened);
+	*e->err = 0;
+
+	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
+	p.handle = e->c.handle;
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
+	sr.pair = &p;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SMP;
+	req.smp = &sr;
+	cr_assert(e2e_call(e, &e->c, "smp", &req, "pair"), "%s", e->err);
+	cr_assert(e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption"),
+		  "%s", e->err);
+	cr_assert(e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption"),
+		  "%s", e->err);
+	cr_assert(l2cap_call(e, &e->c, &lc, "open on the encrypted link"), "%s", e->err);
+	cr_assert(e2e_wait(e, &e->p.opened, E2E_DEADLINE_MS, "the peripheral's opened event"),
+		  "%s", e->err);
+}
+
+/* The central's l2cap killed (-9) in the middle of a transfer: the
+ * launcher restarts it from its last snapshot. Either the channel goes on
+ * and every byte arrives intact, or (data was queued and lost) it is closed
+ * on both sides, -EIO to the sender's app; what arrived is an intact prefix
+ * either way. */
+Test(l2cap_e2e, l2cap_killed_mid_transfer, .fini = fini, .timeout = 180)
+{
+	struct e2e *e = setup();
+	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	Hive__Status *st = th_status(e->c.a, E2E_DEADLINE_MS);
+	const Hive__ActorStatus *as = th_status_find(st, "l2cap");
+	cr_assert(as && as->pid);
+	pid_t pid = (pid_t)as->pid;
+	hive__status__free_unpacked(st, NULL);
+	coc_start(e);
+	/* A quarter of the way. */
+	uint64_t deadline = hive_now_ns() + 60000ull * 1000000ull;
+	uint64_t nsdu = E2E_TOTAL / 512;
+	while (e->p.rx_bytes < E2E_TOTAL / 4 && hive_now_ns() < deadline && !*e->err) {
+		if (e->blocked && e->c.writable && e->sends_in_flight == 0) {
+			e->tx_next = e->rewind;
+			e->blocked = false;
+			e->c.writable = false;
+			e->tx_resume = true;
+		}
+		while (!e->blocked && e->tx_next < nsdu && e->sends_in_flight < E2E_WINDOW) {
+			cr_assert_eq(send_sdu(e, e->tx_next, 512, e->tx_resume), 0);
+			e->tx_resume = false;
+			e->tx_next++;
+		}
+		e2e_pump(e);
+	}
+	cr_assert_geq(e->p.rx_bytes, E2E_TOTAL / 4, "%s", e->err);
+	kill(pid, SIGKILL);
+	/* Go on sending as before; a refused send other than -EAGAIN ends it. */
+	bool ok = coc_transfer(e, 512, 60000, false);
+	cr_log_info("after the kill: transfer %s (%s); central closed %d (status %d), "
+		    "peripheral closed %d (status %d), %llu bytes arrived",
+		    ok ? "complete" : "ended", e->err, e->c.closed, e->c.close_status, e->p.closed,
+		    e->p.close_status, (unsigned long long)e->p.rx_bytes);
+	cr_assert_not(e->p.rx_bad, "the bytes that arrived are not an intact prefix");
+	if (ok) {
+		cr_assert_eq(e->p.rx_bytes, E2E_TOTAL);
+		return;
+	}
+	cr_assert(e2e_wait(e, &e->c.closed, E2E_DEADLINE_MS, "the central's closed event"), "%s",
+		  e->err);
+	cr_assert(e2e_wait(e, &e->p.closed, E2E_DEADLINE_MS, "the peripheral's closed event"),
+		  "%s", e->err);
+	cr_assert_eq(e->c.close_status, -EIO, "the central's app: closed with %d",
+		     e->c.close_status);
+}
