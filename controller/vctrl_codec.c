@@ -6,6 +6,7 @@
 
 #include "vctrl_codec.h"
 #include "vctrl_hci.h"
+#include "hive.h"
 
 /* ---- H4 framing ---------------------------------------------------------- */
 
@@ -574,23 +575,12 @@ void vctrl_acl_write(struct wr *w, uint16_t handle, uint8_t pb, const uint8_t *d
 
 /* ---- addresses -------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vctrl_addr_parse(const char *s, uint8_t out[6])
 {
 	uint8_t a[6];
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]);
-		int lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hive_hexval(s[0]);
+		int lo = hi < 0 ? -1 : hive_hexval(s[1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		a[5 - i] = (uint8_t)(hi << 4 | lo);

@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include "hive.h"
 
 struct loader {
 	struct gatt_db *db;
@@ -103,17 +104,6 @@ static int check_keys(struct loader *l, json_t *obj, const char *const *allowed)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex string to bytes (big-endian as written); the number of bytes or -1. */
 static int hex_bytes(const char *s, uint8_t *out, size_t cap, bool dashes)
 {
@@ -123,8 +113,8 @@ static int hex_bytes(const char *s, uint8_t *out, size_t cap, bool dashes)
 			s++;
 			continue;
 		}
-		int hi = hexval(s[0]);
-		int lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hive_hexval(s[0]);
+		int lo = hi < 0 ? -1 : hive_hexval(s[1]);
 		if (lo < 0 || n == cap)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);

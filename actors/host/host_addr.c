@@ -6,24 +6,14 @@
 #include <string.h>
 
 #include "../smp/smp_crypto.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hive.h"
 
 int host_addr_parse(const char *s, uint8_t out[6], bool *is_public)
 {
 	bool pub = false;
 	for (int i = 0; i < 6; i++) {
 		const char *p = s + i * 3;
-		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+		int hi = hive_hexval(p[0]), lo = hi < 0 ? -1 : hive_hexval(p[1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		if (i < 5 && p[2] != ':')

@@ -174,6 +174,8 @@ const char *hive_default_run_dir(char *buf, size_t cap);
  * owned by us and not accessible by others. Returns 0 or -errno (logged). */
 int hive_run_dir_prepare(const char *dir);
 bool hive_name_valid(const char *name);
+/* The value of a hex digit, or -1. */
+int hive_hexval(char c);
 /* Loops poll() a ZeroMQ socket's ZMQ_FD rather than zmq_poll (fewer system
  * calls per message). That fd only says "look again": whether a message
  * waits is this, which must be asked before sleeping and after draining. */

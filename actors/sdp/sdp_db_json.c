@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include "hive.h"
 
 /* The largest value one attribute may have, encoded. */
 #define VALUE_MAX 0xffff
@@ -100,17 +101,6 @@ static int check_keys(struct loader *l, json_t *obj, const char *const *allowed)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly n bytes of hex (dashes skipped when allowed); 0 or -1. */
 static int hex_exact(const char *s, uint8_t *out, size_t n, bool dashes)
 {
@@ -120,8 +110,8 @@ static int hex_exact(const char *s, uint8_t *out, size_t n, bool dashes)
 			s++;
 			continue;
 		}
-		int hi = hexval(s[0]);
-		int lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hive_hexval(s[0]);
+		int lo = hi < 0 ? -1 : hive_hexval(s[1]);
 		if (lo < 0 || got == n)
 			return -1;
 		out[got++] = (uint8_t)(hi << 4 | lo);
