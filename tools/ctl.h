@@ -16,6 +16,7 @@ struct ctl {
 	bool json;
 	struct hive_actor *actor; /* connected on first use */
 	uint64_t next_request_id;
+	int timeout_ms; /* --timeout: the default for every wait; 0: each command's own */
 };
 
 struct ctl_command {
@@ -25,6 +26,9 @@ struct ctl_command {
 	/* argv[0] is the command name. Returns 0 on success; on failure a
 	 * message saying what went wrong has been printed to stderr. */
 	int (*run)(struct ctl *c, int argc, char **argv);
+	/* Words completed after the command name (options, subcommands),
+	 * separated by blanks; NULL for none. */
+	const char *words;
 };
 
 extern const struct ctl_command ctl_commands[];
@@ -44,6 +48,25 @@ void ctl_print_json(json_t *v);
  * on stdout with --json). Returns -1. */
 int ctl_fail(struct ctl *c, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Reports a failed Result (or none: timed out) of a command: the actor's
+ * words and the ATT/HCI/SMP/L2CAP code in words (ctl_errors.c), and with
+ * --json also "domain", "code" and "reason". Returns -1. */
+int ctl_fail_result(struct ctl *c, const char *cmd, const char *who, const Hive__Result *r);
+
+/* The wait a command should use: --timeout when given, else dflt_ms. */
+int ctl_timeout_ms(const struct ctl *c, int dflt_ms);
+
+/* Runs one command line. Returns 0 on success, -1 on failure, 1 for quit. */
+int ctl_run_line(struct ctl *c, const char *line);
+
+/* Runs a script: commands separated by ';' or newlines. Returns the number
+ * of commands that failed; sets *quit on quit or exit. */
+int ctl_run_script(struct ctl *c, const char *script, bool *quit);
+
+/* The interactive loop on a terminal: line editing, history in
+ * ~/.hive_history, completion (ctl_console.c). Returns the failures. */
+int ctl_console(struct ctl *c);
 
 /* Commands of the broker and the graph (ctl_graph.c). */
 int ctl_cmd_status(struct ctl *c, int argc, char **argv);

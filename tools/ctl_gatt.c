@@ -121,8 +121,9 @@ static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, w);
 	int rc = hive_send(c->actor, GATT_ACTOR, &env);
 	bool got = false;
+	int timeout_ms = ctl_timeout_ms(c, GATT_TIMEOUT_MS);
 	if (rc == 0) {
-		uint64_t deadline = hive_now_ns() + (uint64_t)GATT_TIMEOUT_MS * 1000000ull;
+		uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 		while (!w->result && hive_now_ns() < deadline && !hive_actor_stopping(c->actor))
 			if (hive_run_once(c->actor, 100) < 0)
 				break;
@@ -134,13 +135,12 @@ static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 		return NULL;
 	}
 	if (!got) {
-		ctl_fail(c, cmd, "%s did not answer within %d s", GATT_ACTOR, GATT_TIMEOUT_MS / 1000);
+		ctl_fail(c, cmd, "%s did not answer within %.1f s", GATT_ACTOR, timeout_ms / 1000.0);
 		return NULL;
 	}
 	Hive__Result *r = w->result;
 	if (r->status != 0) {
-		ctl_fail(c, cmd, "%s (%s %d)", r->error[0] ? r->error : "failed",
-			 r->domain == HIVE__RESULT__DOMAIN__ATT ? "ATT error" : "status", r->status);
+		ctl_fail_result(c, cmd, GATT_ACTOR, r);
 		hive__result__free_unpacked(r, NULL);
 		return NULL;
 	}

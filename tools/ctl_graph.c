@@ -113,13 +113,13 @@ int ctl_cmd_status(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 1)
 		return ctl_fail(c, "status", "takes no arguments");
-	if (ctl_connect(c, CTL_TIMEOUT_MS) < 0)
+	if (ctl_connect(c, ctl_timeout_ms(c, CTL_TIMEOUT_MS)) < 0)
 		return ctl_fail(c, "status", "no graph answers at %s; start one with hive-launch "
 			       "or pass --run-dir", c->run_dir);
-	Hive__Status *st = ctl_status(c, CTL_TIMEOUT_MS);
+	Hive__Status *st = ctl_status(c, ctl_timeout_ms(c, CTL_TIMEOUT_MS));
 	if (!st)
 		return ctl_fail(c, "status", "the broker did not answer within %d ms",
-				CTL_TIMEOUT_MS);
+				ctl_timeout_ms(c, CTL_TIMEOUT_MS));
 	if (c->json)
 		ctl_print_json(status_json(st, hive_actor_name(c->actor)));
 	else
@@ -149,7 +149,7 @@ static int parse_seconds(const char *s, double *out)
 
 int ctl_cmd_wait_ready(struct ctl *c, int argc, char **argv)
 {
-	double seconds = 30;
+	double seconds = ctl_timeout_ms(c, 30000) / 1000.0;
 	if (argc == 3 && strcmp(argv[1], "--timeout") == 0) {
 		if (parse_seconds(argv[2], &seconds) < 0)
 			return ctl_fail(c, "wait-ready", "--timeout %s: expected seconds (0 < S <= "
@@ -220,9 +220,10 @@ int ctl_cmd_ping(struct ctl *c, int argc, char **argv)
 		return ctl_fail(c, "ping", "usage: ping ACTOR [--count N]");
 	}
 	const char *dest = argv[1];
+	int timeout_ms = ctl_timeout_ms(c, CTL_TIMEOUT_MS);
 	if (!hive_name_valid(dest))
 		return ctl_fail(c, "ping", "'%s' is not an actor name", dest);
-	if (ctl_connect(c, CTL_TIMEOUT_MS) < 0)
+	if (ctl_connect(c, timeout_ms) < 0)
 		return ctl_fail(c, "ping", "no graph answers at %s", c->run_dir);
 	struct reply r = { 0 };
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, &r);
@@ -242,10 +243,10 @@ int ctl_cmd_ping(struct ctl *c, int argc, char **argv)
 		env.request = &req;
 		r.done = false;
 		uint64_t t0 = hive_now_ns();
-		if (hive_send(c->actor, dest, &env) < 0 || !wait_for(c, &r.done, CTL_TIMEOUT_MS) ||
+		if (hive_send(c->actor, dest, &env) < 0 || !wait_for(c, &r.done, timeout_ms) ||
 		    r.kind == HIVE__NOTICE__KIND__REFUSED) {
 			rc = ctl_fail(c, "ping", "%s did not answer within %d ms (is it running? "
-				      "'status' shows the actors)", dest, CTL_TIMEOUT_MS);
+				      "'status' shows the actors)", dest, timeout_ms);
 			break;
 		}
 		uint64_t dt = hive_now_ns() - t0;

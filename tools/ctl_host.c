@@ -2,9 +2,13 @@
  * and the links. Each sends one Request to "host" and waits for its Result
  * (a scan: for its stream of reports and its end). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -19,6 +23,7 @@ struct call {
 	/* scan: the latest report per device */
 	unsigned ndev;
 	Hive__ScanReport *dev[DEVICES_MAX];
+	unsigned updates; /* reports kept: the live table redraws when it moves */
 };
 
 static Hive__Result *copy_result(const Hive__Result *r)
@@ -44,6 +49,7 @@ static void keep_report(struct call *k, const Hive__ScanReport *sr)
 	free(buf);
 	if (!c)
 		return;
+	k->updates++;
 	for (unsigned i = 0; i < k->ndev; i++) {
 		const Hive__Address *a = k->dev[i]->address, *b = c->address;
 		if (a && b && a->type == b->type && a->bdaddr.len == b->bdaddr.len &&
@@ -97,8 +103,9 @@ static void call_free(struct call *k)
 	memset(k, 0, sizeof *k);
 }
 
-/* Sends req to host and waits for its final result. Returns 0 when it
- * succeeded (k->final set); otherwise reports and returns -1. */
+/* Sends req to host and waits for its final result up to timeout_ms (0:
+ * --timeout, else HOST_TIMEOUT_MS). Returns 0 when it succeeded (k->final
+ * set); otherwise reports and returns -1. */
 static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_ms,
 		struct call *k)
 {
@@ -112,6 +119,8 @@ static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_
 	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
 	env.request = req;
 	int rc = hive_send(c->actor, "host", &env);
+	if (timeout_ms == 0)
+		timeout_ms = ctl_timeout_ms(c, HOST_TIMEOUT_MS);
 	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	while (rc == 0 && !k->done && hive_now_ns() < deadline && !hive_actor_stopping(c->actor))
 		if (hive_run_once(c->actor, 50) < 0)
@@ -123,10 +132,7 @@ static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_
 	if (!k->done || !k->final)
 		return ctl_fail(c, cmd, "the host did not answer within %d ms", timeout_ms);
 	if (k->final->status)
-		return ctl_fail(c, cmd, "%s (status %d%s)",
-				k->final->error && *k->final->error ? k->final->error : "failed",
-				k->final->status,
-				k->final->domain == HIVE__RESULT__DOMAIN__HCI ? ", HCI" : "");
+		return ctl_fail_result(c, cmd, "host", k->final);
 	return 0;
 }
 
@@ -265,7 +271,7 @@ static int pick_handle(struct ctl *c, const char *cmd, const char *arg, uint32_t
 	req.op_case = HIVE__REQUEST__OP_CONNECTIONS;
 	req.connections = &q;
 	struct call k;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		const Hive__ConnectionTable *t = k.final->connections;
 		if (!t || t->n_connections != 1)
@@ -290,7 +296,7 @@ int ctl_cmd_advertise(struct ctl *c, int argc, char **argv)
 		Hive__StopAdvertising s = HIVE__STOP_ADVERTISING__INIT;
 		req.op_case = HIVE__REQUEST__OP_STOP_ADVERTISING;
 		req.stop_advertising = &s;
-		int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+		int rc = call(c, cmd, &req, 0, &k);
 		if (rc == 0) {
 			ok_json(c, cmd);
 			if (!c->json)
@@ -355,7 +361,7 @@ int ctl_cmd_advertise(struct ctl *c, int argc, char **argv)
 		adv.data = &data; /* the host adds the flags */
 	req.op_case = HIVE__REQUEST__OP_ADVERTISE;
 	req.advertise = &adv;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		const Hive__AdvertiseResult *ar = k.final->advertise;
 		char t[18];
@@ -374,21 +380,177 @@ int ctl_cmd_advertise(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* ---- the live scan table -------------------------------------------------------- */
+
+/* One device as a table row, or (r NULL) the header. */
+static void scan_row(const Hive__ScanReport *r, char *out, size_t cap)
+{
+	if (!r) {
+		snprintf(out, cap, "%-17s %-15s %-20s %5s  %s", "ADDRESS", "TYPE", "NAME", "RSSI",
+			 "SERVICES");
+		return;
+	}
+	const Hive__AdvertisingData *d = r->data;
+	char t[18], u[40], uu[256] = "";
+	addr_text(r->address, t);
+	for (size_t j = 0; d && j < d->n_uuids; j++) {
+		uuid_text(&d->uuids[j], u, sizeof u);
+		size_t l = strlen(uu);
+		snprintf(uu + l, sizeof uu - l, "%s%s", l ? "," : "", u);
+	}
+	snprintf(out, cap, "%-17s %-15s %-20.20s %5d  %s", t,
+		 addr_type_name(r->address ? (int)r->address->type : -1),
+		 d && d->name && *d->name ? d->name : "(no name)", (int)r->rssi, uu);
+}
+
+struct live {
+	struct call *k;
+	bool key;     /* a key was pressed: stop */
+	unsigned shown; /* lines drawn last time, to move back over */
+};
+
+static void on_key(struct hive_actor *a, int fd, short revents, void *arg)
+{
+	struct live *lv = arg;
+	char ch;
+	if (read(fd, &ch, 1) != 0 || (revents & (POLLHUP | POLLERR)))
+		lv->key = true;
+}
+
+/* Redraws the table in place, strongest first, cut to the terminal's
+ * height so that moving the cursor back up stays on screen. */
+static void live_draw(struct live *lv, bool final)
+{
+	struct call *k = lv->k;
+	unsigned order[DEVICES_MAX];
+	for (unsigned i = 0; i < k->ndev; i++) {
+		unsigned j = i;
+		for (; j > 0 && k->dev[order[j - 1]]->rssi < k->dev[i]->rssi; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	struct winsize ws = { 0 };
+	unsigned rows = ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4 ? ws.ws_row - 3u : 20u;
+	unsigned cols = ws.ws_col > 20 ? ws.ws_col : 200u;
+	char line[512];
+	if (lv->shown)
+		printf("\033[%uA", lv->shown);
+	printf("\r\033[J");
+	scan_row(NULL, line, sizeof line);
+	printf("%.*s\n", (int)cols - 1, line);
+	unsigned n = k->ndev < rows ? k->ndev : rows;
+	for (unsigned i = 0; i < n; i++) {
+		scan_row(k->dev[order[i]], line, sizeof line);
+		printf("%.*s\n", (int)cols - 1, line);
+	}
+	if (final)
+		printf("%u device%s\n", k->ndev, k->ndev == 1 ? "" : "s");
+	else
+		printf("scanning: %u device%s%s, press a key to stop\n", k->ndev,
+		       k->ndev == 1 ? "" : "s", n < k->ndev ? " (strongest shown)" : "");
+	lv->shown = n + 2;
+	fflush(stdout);
+}
+
+/* Scans until a key is pressed, the table updated in place as reports
+ * arrive. stdin is in non-canonical, no-echo mode meanwhile (Ctrl-C still
+ * signals); it is restored on every way out. */
+static int scan_live(struct ctl *c, Hive__Scan *s)
+{
+	const char *cmd = "scan";
+	struct call k;
+	memset(&k, 0, sizeof k);
+	if (ctl_connect(c, 0) < 0)
+		return ctl_fail(c, cmd, "no graph answers at %s", c->run_dir);
+	struct termios saved, raw;
+	bool restore = tcgetattr(0, &saved) == 0;
+	if (restore) {
+		raw = saved;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	s->duration_ms = 0; /* until StopScan */
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SCAN;
+	req.scan = s;
+	k.id = req.id = c->next_request_id++;
+	struct live lv = { .k = &k };
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, &k);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_UNDELIVERABLE, on_undeliverable, &k);
+	hive_fd_watch(c->actor, 0, POLLIN, on_key, &lv);
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	int rc = hive_send(c->actor, "host", &env);
+	unsigned drawn = ~0u;
+	uint64_t last = 0;
+	while (rc == 0 && !k.done && !lv.key && !hive_actor_stopping(c->actor) &&
+	       !hive_signal_received()) {
+		uint64_t now = hive_now_ns();
+		if (k.updates != drawn || now - last > 1000000000ull) {
+			live_draw(&lv, false);
+			drawn = k.updates;
+			last = now;
+		}
+		if (hive_run_once(c->actor, 200) < 0)
+			break;
+	}
+	hive_fd_unwatch(c->actor, 0);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, NULL, NULL);
+	hive_on(c->actor, HIVE__ENVELOPE__BODY_UNDELIVERABLE, NULL, NULL);
+	if (restore)
+		tcsetattr(0, TCSANOW, &saved);
+	if (rc < 0 || k.undeliverable) {
+		rc = ctl_fail(c, cmd, "the host actor is not running ('status' shows the actors)");
+	} else if (k.done && k.final && k.final->status) {
+		rc = ctl_fail_result(c, cmd, "host", k.final);
+	} else {
+		live_draw(&lv, true);
+		/* The scan runs until told: stop it (its end comes to the first id). */
+		Hive__StopScan stop = HIVE__STOP_SCAN__INIT;
+		Hive__Request sreq = HIVE__REQUEST__INIT;
+		sreq.op_case = HIVE__REQUEST__OP_STOP_SCAN;
+		sreq.stop_scan = &stop;
+		struct call ks;
+		if (!k.done && hive_actor_stopping(c->actor)) {
+			/* Interrupted: the loop no longer runs; tell the host anyway. */
+			Hive__Envelope senv = HIVE__ENVELOPE__INIT;
+			senv.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+			senv.request = &sreq;
+			sreq.id = c->next_request_id++;
+			hive_send(c->actor, "host", &senv);
+			rc = ctl_fail(c, cmd, "interrupted");
+		} else if (!k.done) {
+			rc = call(c, cmd, &sreq, 0, &ks);
+			call_free(&ks);
+		}
+	}
+	call_free(&k);
+	return rc;
+}
+
 int ctl_cmd_scan(struct ctl *c, int argc, char **argv)
 {
 	const char *cmd = "scan";
 	Hive__Scan s = HIVE__SCAN__INIT;
 	unsigned long secs = 5;
+	bool timed = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--passive")) {
 			s.passive = true;
 		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
 			if (parse_uint(argv[++i], 3600, &secs) < 0 || secs < 1)
 				return ctl_fail(c, cmd, "--seconds %s: 1..3600", argv[i]);
+			timed = true;
 		} else {
 			return ctl_fail(c, cmd, "usage: scan [--seconds N] [--passive]");
 		}
 	}
+	/* On a terminal without --seconds: the live table until a key. */
+	if (!timed && !c->json && isatty(0) && isatty(1))
+		return scan_live(c, &s);
 	s.duration_ms = (uint32_t)(secs * 1000);
 	Hive__Request req = HIVE__REQUEST__INIT;
 	req.op_case = HIVE__REQUEST__OP_SCAN;
@@ -436,7 +598,8 @@ int ctl_cmd_connect(struct ctl *c, int argc, char **argv)
 {
 	const char *cmd = "connect";
 	uint8_t a[6];
-	unsigned long secs = 5;
+	/* The connection's own --timeout, else the global one, else 5 s. */
+	unsigned long secs = c->timeout_ms > 0 ? ((unsigned long)c->timeout_ms + 999) / 1000 : 5;
 	Hive__Address peer = HIVE__ADDRESS__INIT;
 	if (argc < 2 || parse_addr(argv[1], a) < 0)
 		return ctl_fail(c, cmd, "usage: connect ADDR [--random] [--timeout S]");
@@ -487,7 +650,7 @@ int ctl_cmd_disconnect(struct ctl *c, int argc, char **argv)
 	req.op_case = HIVE__REQUEST__OP_DISCONNECT;
 	req.disconnect = &d;
 	struct call k;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		if (c->json)
 			ctl_print_json(json_pack("{s:s, s:b, s:i}", "command", cmd, "ok", 1, "handle",
@@ -509,7 +672,7 @@ int ctl_cmd_connections(struct ctl *c, int argc, char **argv)
 	struct call k;
 	if (argc != 1)
 		return ctl_fail(c, cmd, "usage: connections");
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		const Hive__ConnectionTable *t = k.final->connections;
 		size_t n = t ? t->n_connections : 0;
@@ -572,7 +735,7 @@ int ctl_cmd_conn_update(struct ctl *c, int argc, char **argv)
 	req.op_case = HIVE__REQUEST__OP_UPDATE_CONNECTION;
 	req.update_connection = &u;
 	struct call k;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		ok_json(c, cmd);
 		if (!c->json)
@@ -609,7 +772,7 @@ int ctl_cmd_phy(struct ctl *c, int argc, char **argv)
 	req.op_case = HIVE__REQUEST__OP_SET_PHY;
 	req.set_phy = &p;
 	struct call k;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0) {
 		ok_json(c, cmd);
 		if (!c->json)
@@ -633,7 +796,7 @@ int ctl_cmd_rssi(struct ctl *c, int argc, char **argv)
 	req.op_case = HIVE__REQUEST__OP_READ_RSSI;
 	req.read_rssi = &rr;
 	struct call k;
-	int rc = call(c, cmd, &req, HOST_TIMEOUT_MS, &k);
+	int rc = call(c, cmd, &req, 0, &k);
 	if (rc == 0 && k.final->rssi) {
 		if (c->json)
 			ctl_print_json(json_pack("{s:s, s:b, s:i, s:i}", "command", cmd, "ok", 1,

@@ -101,8 +101,10 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 						 (int)ev->closed->cid, "status", ev->closed->status,
 						 "unsent", (int)ev->closed->unsent));
 		else
-			printf("closed 0x%04x:0x%04x status %d unsent %u\n", ev->closed->handle,
-			       ev->closed->cid, ev->closed->status, ev->closed->unsent);
+			printf("closed 0x%04x:0x%04x (%s) unsent %u\n", ev->closed->handle,
+			       ev->closed->cid, ev->closed->status ? strerror(-ev->closed->status)
+								   : "asked for",
+			       ev->closed->unsent);
 		break;
 	case HIVE__L2CAP_EVENT__KIND_WRITABLE:
 		w->writable = true;
@@ -150,6 +152,7 @@ static bool run_until(struct ctl *c, const bool *flag, const unsigned *count, un
 static Hive__Result *request(struct ctl *c, struct l2_wait *w, const char *to,
 			     Hive__L2capRequest *q, int timeout_ms)
 {
+	timeout_ms = ctl_timeout_ms(c, timeout_ms);
 	Hive__Request r = HIVE__REQUEST__INIT;
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	w->id = c->next_request_id++;
@@ -226,7 +229,7 @@ static int fail_result(struct ctl *c, const char *cmd, const Hive__Result *r, co
 {
 	if (!r)
 		return ctl_fail(c, cmd, "%s did not answer (is it running? --to names it)", to);
-	return ctl_fail(c, cmd, "%s: %d %s", to, r->status, r->error ? r->error : "");
+	return ctl_fail_result(c, cmd, to, r);
 }
 
 /* The table, or NULL (reported). */

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_errors.h"
+#include "ctl_script.h"
 
 #define CTL_MAX_ARGS 64
 
@@ -15,59 +17,75 @@ static int cmd_quit(struct ctl *c, int argc, char **argv);
 
 const struct ctl_command ctl_commands[] = {
 	{ "status", "status", "every actor with pid, state, restarts, queue depth and traffic",
-	  ctl_cmd_status },
+	  ctl_cmd_status, NULL },
 	{ "wait-ready", "wait-ready [--timeout SECONDS]",
 	  "wait until the graph's launcher says every actor is ready (default 30 s)",
-	  ctl_cmd_wait_ready },
+	  ctl_cmd_wait_ready, "--timeout" },
 	{ "ping", "ping ACTOR [--count N]", "round trip of an echo request to an actor",
-	  ctl_cmd_ping },
+	  ctl_cmd_ping, "hci host l2cap gatt smp sdp --count" },
 	{ "advertise", "advertise [--name N] [--connectable|--non-connectable] [--interval MS] "
 		       "[--uuid U]... [--manufacturer HEX] | off",
-	  "start (or stop) advertising", ctl_cmd_advertise },
+	  "start (or stop) advertising", ctl_cmd_advertise,
+	  "--name --connectable --non-connectable --interval --uuid --manufacturer off" },
 	{ "scan", "scan [--seconds N] [--passive]",
-	  "devices heard: address, name, RSSI, UUIDs (advertisement and scan response merged)",
-	  ctl_cmd_scan },
-	{ "connect", "connect ADDR [--random] [--timeout S]", "connect as central", ctl_cmd_connect },
-	{ "disconnect", "disconnect [HANDLE]", "end a connection", ctl_cmd_disconnect },
-	{ "connections", "connections", "the host's connection table", ctl_cmd_connections },
+	  "devices heard: address, name, RSSI, UUIDs (advertisement and scan response merged); "
+	  "on a terminal without --seconds, a live table until a key",
+	  ctl_cmd_scan, "--seconds --passive" },
+	{ "connect", "connect ADDR [--random] [--timeout S]", "connect as central", ctl_cmd_connect,
+	  "--random --timeout" },
+	{ "disconnect", "disconnect [HANDLE]", "end a connection", ctl_cmd_disconnect, NULL },
+	{ "connections", "connections", "the host's connection table", ctl_cmd_connections, NULL },
 	{ "conn-update", "conn-update [HANDLE] [--interval MS] [--latency N] [--timeout MS]",
-	  "new connection parameters (central)", ctl_cmd_conn_update },
-	{ "phy", "phy [HANDLE] [1m|2m|coded]", "ask for a PHY", ctl_cmd_phy },
-	{ "rssi", "rssi [HANDLE]", "the RSSI of a connection", ctl_cmd_rssi },
+	  "new connection parameters (central)", ctl_cmd_conn_update,
+	  "--interval --latency --timeout" },
+	{ "phy", "phy [HANDLE] [1m|2m|coded]", "ask for a PHY", ctl_cmd_phy, "1m 2m coded" },
+	{ "rssi", "rssi [HANDLE]", "the RSSI of a connection", ctl_cmd_rssi, NULL },
 	{ "pair", "pair HANDLE [--sc|--legacy] [--mitm] [--io CAP] [--yes] [--passkey N]",
-	  "pair a link (prompts, or --yes / --passkey for scripts; --to ACTOR)", ctl_cmd_pair },
+	  "pair a link (prompts, or --yes / --passkey for scripts; --to ACTOR)", ctl_cmd_pair,
+	  "--sc --legacy --mitm --io --yes --passkey --to display_only display_yes_no "
+	  "keyboard_only no_input_no_output keyboard_display" },
 	{ "encrypt", "encrypt HANDLE", "encrypt a link with the stored bond's key",
-	  ctl_cmd_encrypt },
-	{ "bonds", "bonds", "the bonds in smp's store", ctl_cmd_bonds },
-	{ "unpair", "unpair ADDR", "delete the bond of a peer identity address", ctl_cmd_unpair },
+	  ctl_cmd_encrypt, NULL },
+	{ "bonds", "bonds", "the bonds in smp's store", ctl_cmd_bonds, NULL },
+	{ "unpair", "unpair ADDR", "delete the bond of a peer identity address", ctl_cmd_unpair, NULL },
 	{ "pairing-policy", "pairing-policy accept|reject|passkey:N",
-	  "how smp answers prompts when no app is asked (headless)", ctl_cmd_pairing_policy },
+	  "how smp answers prompts when no app is asked (headless)", ctl_cmd_pairing_policy,
+	  "accept reject passkey:" },
 	{ "discover", "discover [--conn H]", "the peer's services, characteristics, descriptors",
-	  ctl_cmd_gatt_discover },
+	  ctl_cmd_gatt_discover, "--conn" },
 	{ "read", "read HANDLE|UUID [--conn H]", "read a value of the peer (whole, long or not)",
-	  ctl_cmd_gatt_read },
+	  ctl_cmd_gatt_read, "--conn" },
 	{ "write", "write HANDLE|UUID VALUE [--no-response] [--long] [--conn H]",
-	  "write a value of the peer (hex or text)", ctl_cmd_gatt_write },
+	  "write a value of the peer (hex or text)", ctl_cmd_gatt_write,
+	  "--no-response --long --conn" },
 	{ "subscribe", "subscribe HANDLE|UUID [--indicate] [--count N] [--timeout S] [--conn H]",
-	  "subscribe and print values as they arrive", ctl_cmd_gatt_subscribe },
+	  "subscribe and print values as they arrive", ctl_cmd_gatt_subscribe,
+	  "--indicate --count --timeout --conn" },
 	{ "unsubscribe", "unsubscribe HANDLE|UUID [--conn H]", "write 0 to the CCCD",
-	  ctl_cmd_gatt_unsubscribe },
-	{ "mtu", "mtu N [--conn H]", "exchange the ATT MTU", ctl_cmd_gatt_mtu },
-	{ "gatt-db", "gatt-db", "the local attribute database", ctl_cmd_gatt_db },
+	  ctl_cmd_gatt_unsubscribe, "--conn" },
+	{ "mtu", "mtu N [--conn H]", "exchange the ATT MTU", ctl_cmd_gatt_mtu, "--conn" },
+	{ "gatt-db", "gatt-db", "the local attribute database", ctl_cmd_gatt_db, NULL },
 	{ "notify", "notify HANDLE VALUE [--indicate] [--conn H]",
-	  "notify subscribers (or one connection) of a local value", ctl_cmd_gatt_notify },
+	  "notify subscribers (or one connection) of a local value", ctl_cmd_gatt_notify,
+	  "--indicate --conn" },
 	{ "l2cap", "l2cap listen|open|send|close|recv|channels|conn-update ...",
 	  "credit based channels; l2cap conn-update asks the central (peripheral)",
-	  ctl_cmd_l2cap },
-	{ "help", "help", "this list", cmd_help },
-	{ "quit", "quit", "leave (also exit, Ctrl-D)", cmd_quit },
-	{ NULL, NULL, NULL, NULL },
+	  ctl_cmd_l2cap,
+	  "listen open send close recv channels conn-update --to --mtu --mps --credits --conn "
+	  "--count --timeout" },
+	{ "help", "help", "this list", cmd_help, NULL },
+	{ "quit", "quit", "leave (also exit, Ctrl-D)", cmd_quit, NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hive-ctl [--run-dir DIR] [--json] [-c \"CMD; CMD; ...\"]\n"
-		   "Drives a running hive graph. Without -c it reads commands interactively.\n"
+	fprintf(f, "usage: hive-ctl [--run-dir DIR] [--json] [--timeout S] [-c \"CMD; CMD; ...\" | "
+		   "-f FILE]\n"
+		   "Drives a running hive graph. Without -c or -f it reads commands: with line\n"
+		   "editing, history (~/.hive_history) and Tab completion on a terminal, else one\n"
+		   "per line. Commands are separated by ';' or newlines ('#' starts a comment).\n"
+		   "--timeout S is the default for every wait (a command's own --timeout wins).\n"
 		   "The exit status is 0 only when every command succeeded.\n\ncommands:\n");
 	for (const struct ctl_command *k = ctl_commands; k->name; k++) {
 		if (strlen(k->usage) <= 34)
@@ -112,6 +130,27 @@ int ctl_fail(struct ctl *c, const char *cmd, const char *fmt, ...)
 	return -1;
 }
 
+int ctl_fail_result(struct ctl *c, const char *cmd, const char *who, const Hive__Result *r)
+{
+	if (!r)
+		return ctl_fail(c, cmd, "%s did not answer (is it running? 'status' shows the actors)",
+				who);
+	char msg[1024], reason[160];
+	ctl_result_text(r, msg, sizeof msg);
+	ctl_code_text((int)r->domain, r->status, reason, sizeof reason);
+	fprintf(stderr, "hive-ctl: %s: %s\n", cmd, msg);
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:s, s:s, s:i, s:s}", "command", cmd, "ok", 0,
+					 "error", msg, "domain", ctl_domain_name((int)r->domain),
+					 "code", (int)r->status, "reason", reason));
+	return -1;
+}
+
+int ctl_timeout_ms(const struct ctl *c, int dflt_ms)
+{
+	return c->timeout_ms > 0 ? c->timeout_ms : dflt_ms;
+}
+
 int ctl_connect(struct ctl *c, int timeout_ms)
 {
 	if (c->actor)
@@ -128,49 +167,13 @@ int ctl_connect(struct ctl *c, int timeout_ms)
 	return hive_actor_new(&c->actor, &cfg);
 }
 
-/* Splits a command line into words: blanks separate, double or single
- * quotes group, backslash escapes in double quotes. Writes into buf. Returns
- * the word count or -1 on an unterminated quote. */
-static int tokenize(const char *line, char *buf, char **argv, int max)
-{
-	int argc = 0;
-	const char *p = line;
-	char *o = buf;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			return argc;
-		if (argc == max)
-			return -1;
-		argv[argc++] = o;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-			if (*p == '"' || *p == '\'') {
-				char q = *p++;
-				while (*p && *p != q) {
-					if (q == '"' && *p == '\\' && p[1])
-						p++;
-					*o++ = *p++;
-				}
-				if (*p != q)
-					return -1;
-				p++;
-			} else {
-				*o++ = *p++;
-			}
-		}
-		*o++ = '\0';
-	}
-}
-
-/* Runs one command line. Returns 0 on success, -1 on failure, 1 for quit. */
-static int run_line(struct ctl *c, const char *line)
+int ctl_run_line(struct ctl *c, const char *line)
 {
 	char *buf = malloc(strlen(line) + 1);
 	char *argv[CTL_MAX_ARGS + 1];
 	if (!buf)
 		return -1;
-	int argc = tokenize(line, buf, argv, CTL_MAX_ARGS);
+	int argc = ctl_tokenize(line, buf, argv, CTL_MAX_ARGS);
 	int rc = 0;
 	if (argc < 0) {
 		fprintf(stderr, "hive-ctl: unterminated quote or too many words in: %s\n", line);
@@ -191,81 +194,108 @@ static int run_line(struct ctl *c, const char *line)
 	return rc;
 }
 
-/* Runs "CMD; CMD; ..." (semicolons inside quotes do not split). */
-static int run_script(struct ctl *c, const char *script, bool *quit)
+int ctl_run_script(struct ctl *c, const char *script, bool *quit)
 {
 	int failures = 0;
-	size_t n = strlen(script);
-	char *cmd = malloc(n + 1);
+	char *cmd = malloc(strlen(script) + 1);
 	if (!cmd)
 		return 1;
-	size_t start = 0;
-	char quote = 0;
-	for (size_t i = 0; i <= n && !*quit; i++) {
-		char ch = script[i];
-		if (quote) {
-			if (ch == quote)
-				quote = 0;
-			else if (ch == '\\' && quote == '"' && i + 1 < n)
-				i++;
-			continue;
-		}
-		if (ch == '"' || ch == '\'') {
-			quote = ch;
-			continue;
-		}
-		if (ch != ';' && ch != '\0')
-			continue;
-		memcpy(cmd, script + start, i - start);
-		cmd[i - start] = '\0';
-		int rc = run_line(c, cmd);
+	const char *p = script;
+	while (!*quit && !hive_signal_received()) {
+		size_t n = ctl_command_end(p);
+		memcpy(cmd, p, n);
+		cmd[n] = '\0';
+		int rc = ctl_run_line(c, cmd);
 		if (rc == 1)
 			*quit = true;
 		else if (rc < 0)
 			failures++;
-		start = i + 1;
+		if (!p[n])
+			break;
+		p += n + 1;
 	}
 	free(cmd);
 	return failures;
 }
 
-static int interactive(struct ctl *c)
+/* Without a terminal: one line at a time, so pipes and tests see each
+ * answer before the next command. */
+static int read_lines(struct ctl *c)
 {
 	int failures = 0;
-	bool tty = isatty(0);
 	char *line = NULL;
 	size_t cap = 0;
 	bool quit = false;
-	while (!quit) {
-		if (tty) {
-			fputs("hive> ", stdout);
-			fflush(stdout);
-		}
-		if (getline(&line, &cap, stdin) < 0)
-			break;
-		failures += run_script(c, line, &quit);
-	}
+	while (!quit && getline(&line, &cap, stdin) >= 0)
+		failures += ctl_run_script(c, line, &quit);
 	free(line);
-	if (tty && !quit)
-		putchar('\n');
 	return failures;
+}
+
+/* The whole of a file ("-" is stdin) as a string, or NULL (reported). */
+static char *slurp(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "hive-ctl: -f %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t len = 0, cap = 4096;
+	char *s = malloc(cap);
+	size_t n;
+	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			char *t = realloc(s, cap * 2);
+			if (!t) {
+				free(s);
+				s = NULL;
+			}
+			s = t;
+			cap *= 2;
+		}
+	}
+	bool err = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (s && err) {
+		fprintf(stderr, "hive-ctl: -f %s: read error\n", path);
+		free(s);
+		return NULL;
+	}
+	if (s)
+		s[len] = '\0';
+	return s;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl c = { .next_request_id = 1 };
-	const char *script = NULL;
+	const char *script = NULL, *file = NULL;
 	hive_default_run_dir(c.run_dir, sizeof c.run_dir);
 	if (!getenv("HIVE_LOG"))
 		hive_log_set_threshold(HIVE_LOG_ERROR);
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) {
 			snprintf(c.run_dir, sizeof c.run_dir, "%s", argv[++i]);
-		else if (strcmp(argv[i], "--json") == 0)
+		} else if (strcmp(argv[i], "--json") == 0) {
 			c.json = true;
-		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			script = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		} else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+			file = argv[++i];
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			char *end;
+			double s = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(s > 0 && s <= 86400)) {
+				fprintf(stderr, "hive-ctl: --timeout %s: expected seconds "
+						"(0 < S <= 86400)\n", argv[i]);
+				return 2;
+			}
+			c.timeout_ms = (int)(s * 1000);
+			if (c.timeout_ms < 1)
+				c.timeout_ms = 1;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
 		} else {
@@ -274,9 +304,24 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (script && file) {
+		fprintf(stderr, "hive-ctl: give -c or -f, not both\n");
+		return 2;
+	}
 	hive_signals_install();
 	bool quit = false;
-	int failures = script ? run_script(&c, script, &quit) : interactive(&c);
+	int failures;
+	if (script) {
+		failures = ctl_run_script(&c, script, &quit);
+	} else if (file) {
+		char *text = slurp(file);
+		failures = text ? ctl_run_script(&c, text, &quit) : 1;
+		free(text);
+	} else if (isatty(0)) {
+		failures = ctl_console(&c);
+	} else {
+		failures = read_lines(&c);
+	}
 	hive_actor_destroy(&c.actor);
 	return failures ? 1 : 0;
 }

@@ -122,6 +122,7 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 static Hive__Result *ask(struct ctl *c, const char *cmd, const char *dest, Hive__SmpRequest *q,
 			 int timeout_ms, struct smp_wait *w)
 {
+	timeout_ms = ctl_timeout_ms(c, timeout_ms);
 	if (ctl_connect(c, SMP_CTL_TIMEOUT_MS) < 0) {
 		ctl_fail(c, cmd, "no graph answers at %s", c->run_dir);
 		return NULL;
@@ -145,10 +146,7 @@ static Hive__Result *ask(struct ctl *c, const char *cmd, const char *dest, Hive_
 		ctl_fail(c, cmd, "%s did not answer within %d ms (is it running? 'status' shows "
 			 "the actors)", dest, timeout_ms);
 	else if (w->result->status) {
-		ctl_fail(c, cmd, "%s (%s %d)", w->result->error && *w->result->error
-						       ? w->result->error : "refused",
-			 w->result->domain == HIVE__RESULT__DOMAIN__SMP ? "SMP reason" : "error",
-			 w->result->status);
+		ctl_fail_result(c, cmd, dest, w->result);
 		hive__result__free_unpacked(w->result, NULL);
 		w->result = NULL;
 	}
