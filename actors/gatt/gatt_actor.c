@@ -278,7 +278,8 @@ int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name)
 
 /* ---- snapshot ------------------------------------------------------------------------------- */
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2 /* 2: + the app requests in progress */
+#define SNAP_PENDING_MAX 32
 
 int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 {
@@ -323,13 +324,34 @@ int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 		wr_u8(&w, (uint8_t)len);
 		wr_bytes(&w, self->subscribers[i], len);
 	}
+	/* The app requests in progress: a successor answers them with an error
+	 * rather than leave their askers waiting forever. */
+	size_t at = w.len;
+	uint8_t np = 0;
+	wr_u8(&w, 0);
+	for (int i = 0; i < GATT_ACTOR_MAX_PENDING && np < SNAP_PENDING_MAX; i++) {
+		const struct gatt_pending *p = &self->pending[i];
+		if (!p->used)
+			continue;
+		size_t len = strlen(p->asker);
+		if (wr_room(&w) < 1 + len + 8 + 2)
+			break; /* the rest of the snapshot comes first */
+		wr_u8(&w, (uint8_t)len);
+		wr_bytes(&w, p->asker, len);
+		wr_le64(&w, p->request_id);
+		wr_le16(&w, p->conn);
+		np++;
+	}
+	if (wr_ok(&w))
+		buf[at] = np;
 	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
 }
 
 int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 {
 	struct rd r = rd_init(buf, len);
-	if (rd_u8(&r) != SNAP_VERSION)
+	uint8_t version = rd_u8(&r);
+	if (version != 1 && version != SNAP_VERSION)
 		return -EBADMSG;
 	uint8_t n = rd_u8(&r);
 	for (uint8_t i = 0; i < n && rd_ok(&r); i++) {
@@ -364,6 +386,18 @@ int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 			return -EBADMSG;
 		name[l] = 0;
 		gatt_actor_subscribe_events(self, name);
+	}
+	uint8_t np = version >= 2 ? rd_u8(&r) : 0;
+	for (uint8_t i = 0; i < np && rd_ok(&r) && i < GATT_ACTOR_MAX_PENDING; i++) {
+		struct gatt_pending *p = &self->pending[i];
+		uint8_t l = rd_u8(&r);
+		if (l > GATT_ACTOR_NAME_MAX || !rd_copy(&r, p->asker, l))
+			return -EBADMSG;
+		p->asker[l] = 0;
+		p->request_id = rd_le64(&r);
+		p->conn = rd_le16(&r);
+		p->used = p->orphan = rd_ok(&r);
+		p->cookie = UINT64_MAX - i; /* never a procedure's id */
 	}
 	return rd_end(&r) ? 0 : -EBADMSG;
 }

@@ -35,6 +35,7 @@ struct gatt_actor_conn {
  * collected (discovery items; values copied and owned here). */
 struct gatt_pending {
 	bool used;
+	bool orphan; /* restored from a snapshot: its procedure died with us */
 	uint64_t cookie; /* the procedure id given to the client */
 	uint64_t request_id;
 	uint16_t conn;
@@ -111,8 +112,9 @@ int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name);
 
 /* ---- restart ------------------------------------------------------------------------ */
 /* The state a restarted actor resumes from: connections, their security,
- * MTU and CCCDs, and the event subscribers. Returns the length written or
- * -EMSGSIZE. */
+ * MTU and CCCDs, the event subscribers, and the app requests in progress
+ * (restored as orphan pendings, to be answered with an error). Returns the
+ * length written or -EMSGSIZE. */
 int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap);
 /* Restores a snapshot. 0 or -EBADMSG (nothing restored past the error). */
 int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len);

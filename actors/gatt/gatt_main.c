@@ -310,6 +310,7 @@ static void flush(struct gatt_main *self)
 		if (p) {
 			answer(self, p, e);
 			gatt_actor_pending_release(p);
+			self->dirty = true; /* one request fewer in progress */
 		}
 	}
 	gatt_actor_reset_outboxes(g);
@@ -540,6 +541,7 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		if (rc == 0)
 			rc = gatt_actor_client_request(g, source, id, conn, &q, now_ms());
 		if (rc == 0) {
+			self->dirty = true; /* a successor must know of it */
 			flush(self); /* the answer comes when the procedure ends */
 			return;
 		}
@@ -608,6 +610,18 @@ int main(int argc, char **argv)
 		rc = gatt_actor_restore(&self->g, snap, snap_len);
 		HLOG_INFO(self->a, "resumed from the snapshot: %s",
 			  rc < 0 ? "malformed, partly restored" : "ok");
+		/* The procedures of our predecessor died with it: tell their
+		 * askers, who would otherwise wait forever. */
+		for (int i = 0; i < GATT_ACTOR_MAX_PENDING; i++) {
+			struct gatt_pending *p = &self->g.pending[i];
+			if (!p->orphan)
+				continue;
+			send_local_error(self, p->asker, p->request_id, -EIO,
+					 "gatt restarted during the request; its outcome is unknown");
+			gatt_actor_pending_release(p);
+			self->dirty = true;
+		}
+		flush(self);
 	}
 	HLOG_INFO(self->a, "serving %zu attributes (%s), ATT to %s", gatt_db_count(self->g.db),
 		  db ? db : "GAP and GATT only", self->l2cap);

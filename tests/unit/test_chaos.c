@@ -1,0 +1,482 @@
+/* Faults: two whole graphs on hive-vctrl (launcher/graphs/peripheral.json
+ * and central.json under hive-launch, as test_stack_e2e.c runs them), a
+ * link between them, and steady traffic: the central reads the peer's
+ * device name back to back, and the peripheral notifies the heart rate
+ * every NOTIFY_EVERY_MS. Meanwhile gatt, l2cap, host and smp of the
+ * peripheral, then of the central, are killed with SIGKILL in turn; the
+ * launchers restart each. Every transaction must end (a value, or an
+ * error) within TXN_DEADLINE_MS, the link must stay in both hosts'
+ * connection tables across every restart, every notification must reach
+ * the central's app once and in order, and each actor must serve again.
+ * Printed: the restart time of each actor (from the kill to its READY in
+ * its broker's Status) and the time from the kill to the answer of the
+ * first read sent after it. On a failure the launchers' logs are shown
+ * (and copied into $CHAOS_KEEP_LOGS when set).
+ *
+ * A second, scripted case kills hive-gatt while a client read waits for
+ * its response and checks that the successor answers the asker. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "malformed_util.h"
+
+#define TXN_DEADLINE_MS 10000 /* a transaction that takes longer hangs */
+#define RESTART_DEADLINE_MS 15000
+#define NOTIFY_EVERY_MS 20
+#define TRAFFIC_AFTER_KILL_MS 500 /* at least, before the next kill */
+#define NAME_HANDLE 0x03 /* the GAP device name of examples/heart-rate.json */
+
+static char *dir;
+static struct mu_peer *P, *C; /* "chaos" on the peripheral's and on the central's broker */
+static uint64_t next_id = 1;
+static char victim_now[32] = "none yet"; /* for the failure messages */
+
+static void fini(void)
+{
+	mu_peers_free();
+	th_cleanup();
+	free(dir);
+	dir = NULL;
+}
+
+static uint64_t request(struct mu_peer *p, const char *dest, Hive__Request *r)
+{
+	r->id = next_id++;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = r;
+	mu_send(p, dest, &env);
+	return r->id;
+}
+
+/* The Result of id, waiting up to ms; NULL when none came. */
+static const Hive__Result *wait_result(struct mu_peer *p, uint64_t id, int ms)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
+	const Hive__Envelope *e;
+	while (!(e = mu_find_result(p, id)) && hive_now_ns() < deadline)
+		mu_pump();
+	return e ? e->result : NULL;
+}
+
+static const Hive__Result *ask(struct mu_peer *p, const char *dest, Hive__Request *r)
+{
+	uint64_t id = request(p, dest, r);
+	const Hive__Result *res = wait_result(p, id, TH_DEADLINE_MS);
+	cr_assert_not_null(res, "%s: no result of request %llu", dest, (unsigned long long)id);
+	return res;
+}
+
+static pid_t launch(const char *graph, const char *sock, const char *run_dir,
+		    const char *keystore)
+{
+	char cwd[2048], path[2300], transport[700], ks[700], out[600], err[600];
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	snprintf(path, sizeof path, "%s/launcher/graphs/%s.json", cwd, graph);
+	snprintf(transport, sizeof transport, "unix:%s", sock);
+	snprintf(ks, sizeof ks, "smp.keystore=%s", keystore);
+	snprintf(out, sizeof out, "%s/launch-%s.out", dir, graph);
+	snprintf(err, sizeof err, "%s/launch-%s.err", dir, graph);
+	const char *argv[] = { "hive-launch", path,  "--transport", transport, "--run-dir",
+			       run_dir,       "--set", ks,            NULL };
+	pid_t pid = th_spawn(argv, out, err);
+	cr_assert_gt(pid, 0);
+	cr_assert(th_file_contains(out, "ready", TH_DEADLINE_MS), "%s graph not ready (see %s)",
+		  graph, err);
+	return pid;
+}
+
+/* Whether host's connection table (asked from p) holds handle. */
+static bool link_in_table(struct mu_peer *p, uint32_t handle)
+{
+	Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+	r.connections = &q;
+	const Hive__Result *res = ask(p, "host", &r);
+	cr_assert_eq(res->status, 0, "connections: %s", res->error);
+	for (size_t i = 0; res->connections && i < res->connections->n_connections; i++)
+		if (res->connections->connections[i]->handle == handle)
+			return true;
+	return false;
+}
+
+/* The actor's pid and up/ready in the Status of p's broker. */
+static bool actor_state(struct mu_peer *p, const char *name, uint32_t *pid, bool *ready)
+{
+	Hive__Status *st = th_status(p->a, TH_DEADLINE_MS);
+	cr_assert_not_null(st, "no Status from the broker");
+	const Hive__ActorStatus *s = th_status_find(st, name);
+	bool up = s && s->up;
+	*pid = s ? s->pid : 0;
+	*ready = s && s->up && s->ready;
+	hive__status__free_unpacked(st, NULL);
+	return up;
+}
+
+struct traffic {
+	uint32_t hc, hp, notify_handle;
+	uint64_t read_id, notify_id;
+	uint64_t read_sent, notify_sent; /* ns */
+	unsigned reads_ok, reads_err, notifies_ok, notifies_err;
+	uint64_t max_read_ms, max_notify_ms;
+	unsigned notes_rx, notes_gaps; /* notifications the central heard; out of sequence */
+	uint8_t next_bpm;
+	uint64_t last_read_ok, last_ok_sent; /* ns: a successful read's end, and its start */
+};
+
+static void send_read(struct traffic *t)
+{
+	Hive__GattRead rd = HIVE__GATT_READ__INIT;
+	rd.handle = NAME_HANDLE;
+	Hive__GattRequest g = HIVE__GATT_REQUEST__INIT;
+	g.conn = t->hc;
+	g.op_case = HIVE__GATT_REQUEST__OP_READ;
+	g.read = &rd;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_GATT;
+	r.gatt = &g;
+	t->read_id = request(C, "gatt", &r);
+	t->read_sent = hive_now_ns();
+}
+
+static void send_notify(struct traffic *t)
+{
+	static uint8_t bpm = 60;
+	uint8_t v[2] = { 0x00, bpm++ };
+	Hive__GattNotify n = HIVE__GATT_NOTIFY__INIT;
+	n.handle = t->notify_handle;
+	n.value.data = v;
+	n.value.len = sizeof v;
+	Hive__GattRequest g = HIVE__GATT_REQUEST__INIT;
+	g.conn = t->hp;
+	g.op_case = HIVE__GATT_REQUEST__OP_NOTIFY;
+	g.notify = &n;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_GATT;
+	r.gatt = &g;
+	t->notify_id = request(P, "gatt", &r);
+	t->notify_sent = hive_now_ns();
+}
+
+/* The central's gatt hands each notification on, in order. */
+static void collect_notifications(struct traffic *t)
+{
+	for (size_t i = 0; i < C->n; i++) {
+		const Hive__Envelope *ev = C->kept[i];
+		if (C->taken[i] || ev->body_case != HIVE__ENVELOPE__BODY_GATT_EVENT)
+			continue;
+		C->taken[i] = true;
+		if (ev->gatt_event->kind_case != HIVE__GATT_EVENT__KIND_NOTIFICATION)
+			continue;
+		const Hive__GattValue *gv = ev->gatt_event->notification;
+		cr_assert_eq(gv->handle, t->notify_handle);
+		cr_assert_eq(gv->value.len, 2);
+		if (gv->value.data[1] != t->next_bpm) {
+			fprintf(stderr, "chaos: notification %u where %u was due (last kill: %s)\n",
+				gv->value.data[1], t->next_bpm, victim_now);
+			t->notes_gaps++;
+		}
+		t->next_bpm = (uint8_t)(gv->value.data[1] + 1);
+		t->notes_rx++;
+	}
+}
+
+/* On a failure: the last lines of both launchers' logs. */
+static void dump_logs(void)
+{
+	static const char *const graphs[] = { "peripheral", "central" };
+	for (size_t i = 0; i < 2; i++) {
+		char path[700];
+		snprintf(path, sizeof path, "%s/launch-%s.err", dir, graphs[i]);
+		char *text = th_slurp(path, NULL);
+		if (!text)
+			continue;
+		size_t len = strlen(text), lines = 0;
+		const char *from = text + len;
+		while (from > text && lines < 40)
+			if (*--from == '\n')
+				lines++;
+		fprintf(stderr, "---- %s (last lines)\n%s\n", path, from);
+		const char *keep = getenv("CHAOS_KEEP_LOGS"); /* a directory */
+		if (keep && *keep) {
+			char out[700];
+			snprintf(out, sizeof out, "%s/launch-%s.err", keep, graphs[i]);
+			FILE *f = fopen(out, "w");
+			if (f) {
+				fputs(text, f);
+				fclose(f);
+			}
+		}
+		free(text);
+	}
+}
+
+/* One step of traffic: collects what ended, sends what is due, fails on a
+ * transaction older than TXN_DEADLINE_MS. */
+static void traffic_step(struct traffic *t)
+{
+	uint64_t now = hive_now_ns();
+	const Hive__Envelope *e;
+	if (t->read_id && (e = mu_find_result(C, t->read_id))) {
+		uint64_t ms = (now - t->read_sent) / 1000000u;
+		if (ms > t->max_read_ms)
+			t->max_read_ms = ms;
+		if (e->result->status == 0) {
+			cr_assert_eq(e->result->gatt->value_case, HIVE__GATT_RESULT__VALUE_READ);
+			const ProtobufCBinaryData *v = &e->result->gatt->read->value;
+			cr_assert(v->len == 10 && !memcmp(v->data, "hive-heart", 10),
+				  "read a wrong value");
+			t->reads_ok++;
+			t->last_read_ok = now;
+			t->last_ok_sent = t->read_sent;
+		} else {
+			t->reads_err++;
+		}
+		t->read_id = 0;
+	}
+	if (t->notify_id && (e = mu_find_result(P, t->notify_id))) {
+		uint64_t ms = (now - t->notify_sent) / 1000000u;
+		if (ms > t->max_notify_ms)
+			t->max_notify_ms = ms;
+		if (e->result->status == 0)
+			t->notifies_ok++;
+		else
+			t->notifies_err++;
+		t->notify_id = 0;
+	}
+	if ((t->read_id && now - t->read_sent >= TXN_DEADLINE_MS * 1000000ull) ||
+	    (t->notify_id && now - t->notify_sent >= TXN_DEADLINE_MS * 1000000ull))
+		dump_logs();
+	cr_assert(!t->read_id || now - t->read_sent < TXN_DEADLINE_MS * 1000000ull,
+		  "a read hangs (request %llu, last kill: %s)", (unsigned long long)t->read_id,
+		  victim_now);
+	cr_assert(!t->notify_id || now - t->notify_sent < TXN_DEADLINE_MS * 1000000ull,
+		  "a notify hangs (request %llu, last kill: %s)", (unsigned long long)t->notify_id,
+		  victim_now);
+	collect_notifications(t);
+	if (!t->read_id)
+		send_read(t);
+	/* Steady, not flat out: a notification every NOTIFY_EVERY_MS, within
+	 * what the link carries (the hosts' queues are not the subject). */
+	if (!t->notify_id && now - t->notify_sent >= NOTIFY_EVERY_MS * 1000000ull)
+		send_notify(t);
+	mu_pump();
+	mu_forget_taken(C);
+	mu_forget_taken(P);
+}
+
+Test(chaos, kill_each_actor_of_both_graphs_during_traffic, .fini = fini, .timeout = 240)
+{
+	char s0[600], s1[600], prun[600], crun[600], pks[600], cks[600], vout[600];
+	dir = th_run_dir();
+	cr_assert_not_null(dir);
+	snprintf(s0, sizeof s0, "%s/c0", dir);
+	snprintf(s1, sizeof s1, "%s/c1", dir);
+	snprintf(prun, sizeof prun, "%s/peripheral", dir);
+	snprintf(crun, sizeof crun, "%s/central", dir);
+	snprintf(pks, sizeof pks, "%s/peripheral-bonds.sqlite3", dir);
+	snprintf(cks, sizeof cks, "%s/central-bonds.sqlite3", dir);
+	snprintf(vout, sizeof vout, "%s/vctrl.out", dir);
+	cr_assert_eq(mkdir(prun, 0700), 0);
+	cr_assert_eq(mkdir(crun, 0700), 0);
+	const char *vargv[] = { "hive-vctrl", "--unix", s0, "--unix", s1, NULL };
+	cr_assert_gt(th_spawn(vargv, vout, NULL), 0);
+	cr_assert(th_file_contains(vout, "ready", TH_DEADLINE_MS), "hive-vctrl not ready");
+	launch("peripheral", s0, prun, pks);
+	launch("central", s1, crun, cks);
+	P = mu_peer_new(prun, "chaos");
+	C = mu_peer_new(crun, "chaos");
+
+	/* Advertise, connect. */
+	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
+	adv.connectable = true;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_ADVERTISE;
+	r.advertise = &adv;
+	const Hive__Result *res = ask(P, "host", &r);
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	cr_assert_not_null(res->advertise);
+	Hive__Address peer = *res->advertise->own;
+	Hive__Connect con = HIVE__CONNECT__INIT;
+	con.peer = &peer;
+	r = (Hive__Request)HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_CONNECT;
+	r.connect = &con;
+	res = ask(C, "host", &r);
+	cr_assert_eq(res->status, 0, "connect: %s", res->error);
+	struct traffic t = { .hc = res->connection->handle, .next_bpm = 60 };
+	Hive__GattSubscribeEvents se = HIVE__GATT_SUBSCRIBE_EVENTS__INIT;
+	Hive__GattRequest gs = HIVE__GATT_REQUEST__INIT;
+	gs.op_case = HIVE__GATT_REQUEST__OP_SUBSCRIBE_EVENTS;
+	gs.subscribe_events = &se;
+	r = (Hive__Request)HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_GATT;
+	r.gatt = &gs;
+	cr_assert_eq(ask(C, "gatt", &r)->status, 0, "the central's gatt took no subscription");
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	for (;;) {
+		Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+		r = (Hive__Request)HIVE__REQUEST__INIT;
+		r.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+		r.connections = &q;
+		res = ask(P, "host", &r);
+		if (res->connections && res->connections->n_connections == 1) {
+			t.hp = res->connections->connections[0]->handle;
+			break;
+		}
+		cr_assert_lt(hive_now_ns(), deadline, "the peripheral's host has no link");
+	}
+
+	/* The heart rate measurement's value handle, from the local database. */
+	Hive__GattDbQuery dq = HIVE__GATT_DB_QUERY__INIT;
+	Hive__GattRequest g = HIVE__GATT_REQUEST__INIT;
+	g.op_case = HIVE__GATT_REQUEST__OP_DB;
+	g.db = &dq;
+	r = (Hive__Request)HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_GATT;
+	r.gatt = &g;
+	res = ask(P, "gatt", &r);
+	cr_assert_eq(res->status, 0);
+	for (size_t i = 0; i < res->gatt->db->n_attributes; i++) {
+		const Hive__GattAttribute *a = res->gatt->db->attributes[i];
+		if (a->type.len == 2 && a->type.data[0] == 0x37 && a->type.data[1] == 0x2a)
+			t.notify_handle = a->handle;
+	}
+	cr_assert_neq(t.notify_handle, 0, "no 2a37 value in the peripheral's database");
+
+	/* Traffic runs before the first kill: both kinds complete. */
+	while (t.reads_ok < 5 || t.notifies_ok < 5)
+		traffic_step(&t);
+
+	static const char *const victims[] = { "gatt", "l2cap", "host", "smp",
+					       "gatt", "l2cap", "host", "smp" };
+	enum { NV = sizeof victims / sizeof victims[0] };
+	uint64_t restart_ms[NV], serve_ms[NV];
+	for (size_t v = 0; v < NV; v++) {
+		struct mu_peer *gr = v < NV / 2 ? P : C;
+		uint32_t pid;
+		bool ready;
+		cr_assert(actor_state(gr, victims[v], &pid, &ready) && ready && pid > 0);
+		snprintf(victim_now, sizeof victim_now, "%s %s", gr == P ? "peripheral" : "central",
+			 victims[v]);
+		uint64_t t0 = hive_now_ns();
+		cr_assert_eq(kill((pid_t)pid, SIGKILL), 0);
+		uint64_t until = t0 + (uint64_t)RESTART_DEADLINE_MS * 1000000ull;
+		restart_ms[v] = serve_ms[v] = 0;
+		unsigned ok_before = t.reads_ok;
+		uint64_t next_poll = 0;
+		/* Until it is READY again and a read after that came back. */
+		while (!restart_ms[v] || !serve_ms[v] || t.reads_ok < ok_before + 3 ||
+		       hive_now_ns() - t0 < TRAFFIC_AFTER_KILL_MS * 1000000ull) {
+			cr_assert_lt(hive_now_ns(), until, "%s: not serving again (restart %llu ms)",
+				     victims[v], (unsigned long long)restart_ms[v]);
+			traffic_step(&t);
+			uint64_t now = hive_now_ns();
+			if (!restart_ms[v] && now >= next_poll) {
+				uint32_t npid;
+				if (actor_state(gr, victims[v], &npid, &ready) && ready && npid != pid)
+					restart_ms[v] = (hive_now_ns() - t0) / 1000000u;
+				next_poll = hive_now_ns() + 2000000u; /* every 2 ms */
+			}
+			/* Served again: a read sent after the kill came back. */
+			if (!serve_ms[v] && t.last_ok_sent > t0)
+				serve_ms[v] = (t.last_read_ok - t0) / 1000000u;
+		}
+		cr_assert(link_in_table(P, t.hp), "the peripheral lost the link after %s", victims[v]);
+		cr_assert(link_in_table(C, t.hc), "the central lost the link after %s", victims[v]);
+	}
+	/* Drain what is in flight. */
+	while (t.read_id || t.notify_id) {
+		uint64_t now = hive_now_ns();
+		const Hive__Envelope *e;
+		if (t.read_id && (e = mu_find_result(C, t.read_id)))
+			t.read_id = 0, (e->result->status ? t.reads_err++ : t.reads_ok++);
+		if (t.notify_id && (e = mu_find_result(P, t.notify_id)))
+			t.notify_id = 0, (e->result->status ? t.notifies_err++ : t.notifies_ok++);
+		cr_assert(!t.read_id || now - t.read_sent < TXN_DEADLINE_MS * 1000000ull);
+		cr_assert(!t.notify_id || now - t.notify_sent < TXN_DEADLINE_MS * 1000000ull);
+		mu_pump();
+		collect_notifications(&t);
+	}
+	/* Every notification sent arrives, once, in order. */
+	deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (t.notes_rx < t.notifies_ok && hive_now_ns() < deadline) {
+		mu_pump();
+		collect_notifications(&t);
+	}
+	fprintf(stderr, "chaos: the central heard %u notifications of %u, %u out of sequence\n",
+		t.notes_rx, t.notifies_ok, t.notes_gaps);
+	fprintf(stderr, "chaos: %u reads ok, %u read errors (slowest %llu ms); %u notifies ok, "
+			"%u notify errors (slowest %llu ms)\n",
+		t.reads_ok, t.reads_err, (unsigned long long)t.max_read_ms, t.notifies_ok,
+		t.notifies_err, (unsigned long long)t.max_notify_ms);
+	if (t.notes_rx != t.notifies_ok || t.notes_gaps)
+		dump_logs();
+	cr_assert_eq(t.notes_rx, t.notifies_ok, "notifications lost");
+	cr_assert_eq(t.notes_gaps, 0, "notifications out of sequence");
+	for (size_t v = 0; v < NV; v++)
+		fprintf(stderr, "chaos: %-10s %-5s kill -> READY %4llu ms, kill -> a later read answered %4llu ms\n",
+			v < NV / 2 ? "peripheral" : "central", victims[v],
+			(unsigned long long)restart_ms[v], (unsigned long long)serve_ms[v]);
+}
+
+/* hive-gatt killed while a client read waits for the peer's response: its
+ * successor answers the asker with an error (-EIO) instead of leaving it
+ * waiting forever, then serves reads again. The test plays l2cap and the
+ * app (which also announces the link) around one hive-gatt. */
+Test(chaos, gatt_killed_during_a_read_answers_it_after_restart, .fini = fini, .timeout = 60)
+{
+	dir = th_run_dir();
+	cr_assert_not_null(dir);
+	char blog[600];
+	snprintf(blog, sizeof blog, "%s/broker.log", dir);
+	cr_assert_gt(th_start_broker_log(dir, NULL, blog), 0);
+	struct mu_peer *l2cap = mu_peer_new(dir, "l2cap");
+	struct mu_peer *app = mu_peer_new(dir, "app");
+	const char *sets[] = { "l2cap=l2cap", NULL };
+	pid_t gatt = mu_spawn(dir, "hive-gatt", "gatt", sets);
+	cr_assert(mu_wait_ready(app, "gatt", TH_DEADLINE_MS));
+	/* From app, the sender of the requests: it arrives first. */
+	mu_send_link(app, "gatt", 0x40, true, true);
+
+	Hive__GattRead rd = HIVE__GATT_READ__INIT;
+	rd.handle = 0x03;
+	Hive__GattRequest g = HIVE__GATT_REQUEST__INIT;
+	g.conn = 0x40;
+	g.op_case = HIVE__GATT_REQUEST__OP_READ;
+	g.read = &rd;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_GATT;
+	r.gatt = &g;
+	uint64_t id = request(app, "gatt", &r);
+	const Hive__Envelope *e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request");
+	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
+			MU_BYTES(0x0a, 0x03, 0x00));
+
+	th_kill(gatt, SIGKILL);
+	gatt = mu_spawn(dir, "hive-gatt", "gatt", sets);
+	const Hive__Result *res = wait_result(app, id, TH_DEADLINE_MS);
+	cr_assert_not_null(res, "the read was never answered (log %s/gatt.log)", dir);
+	cr_assert_eq(res->status, -EIO, "status %d: %s", res->status, res->error);
+	cr_assert(mu_wait_ready(app, "gatt", TH_DEADLINE_MS));
+
+	/* The link came back from the snapshot: a new read goes out and its
+	 * response is the read's value. */
+	uint64_t id2 = request(app, "gatt", &r);
+	e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request");
+	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
+			MU_BYTES(0x0a, 0x03, 0x00));
+	mu_send_pdu(l2cap, "gatt", 0x40, 4, MU_BYTES(0x0b, 'o', 'k'));
+	res = wait_result(app, id2, TH_DEADLINE_MS);
+	cr_assert_not_null(res);
+	cr_assert_eq(res->status, 0, "status %d: %s", res->status, res->error);
+	mu_expect_bytes("value", res->gatt->read->value.data, res->gatt->read->value.len,
+			MU_BYTES('o', 'k'));
+}
