@@ -21,6 +21,7 @@
 #ifndef HIVE_LAUNCHER_GRAPH_H
 #define HIVE_LAUNCHER_GRAPH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
