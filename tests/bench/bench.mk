@@ -16,4 +16,4 @@ hive-bench-coc_SRCS := tests/bench/bench_coc.c tests/support/harness.c
 # hive-bench-pair: LE Secure Connections pairing end to end (time, CPU) and
 # P-256 operations per second through actors/smp/smp_crypto.c.
 PROGRAMS += hive-bench-pair
-hive-bench-pair_SRCS := tests/bench/bench_pair.c tests/support/harness.c actors/smp/smp_crypto.c
+hive-bench-pair_SRCS := tests/bench/bench_pair.c tests/support/harness.c tests/support/e2e.c actors/smp/smp_crypto.c

@@ -1,0 +1,87 @@
+/* Two demo graphs (launcher/graphs/peripheral.json and central.json) on one
+ * hive-vctrl radio, driven as an app of each graph: the harness of the
+ * end-to-end tests and benchmarks of l2cap and smp. E is the run in
+ * progress (its handlers need it). */
+#ifndef HIVE_TEST_E2E_H
+#define HIVE_TEST_E2E_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "harness.h"
+
+#define E2E_DEADLINE_MS 20000
+#define E2E_SPSM 0x0081
+#define E2E_TOTAL (1u << 20)
+#define E2E_WINDOW 64 /* sends in flight */
+
+struct e2e_side {
+	const char *label;
+	char run[600], ks[600], sock[600], out[700];
+	pid_t launch;
+	int launches;
+	struct hive_actor *a;
+	/* the host's link events */
+	bool connected, encrypted, disconnected, params;
+	uint32_t handle, interval, key_size;
+	/* l2cap events */
+	bool opened, closed, writable;
+	uint32_t cid, peer_mtu;
+	int32_t close_status;
+	/* receiving: bytes so far, and whether they all matched */
+	uint64_t rx_bytes, rx_sdus;
+	bool rx_bad;
+	/* smp events (the central's app subscribes; the peripheral's smp
+	 * answers by its policy) */
+	bool smp_subscribe;
+	uint32_t prompts, completes, failures, bonded_encryptions;
+	uint32_t last_prompt, last_number;
+	/* every channel opened to us, and the SDUs each received */
+	uint32_t opened_cids[8], cid_sdus[8];
+	unsigned nopened, nclosed;
+};
+
+struct e2e {
+	char dir[256];
+	pid_t vctrl;
+	struct e2e_side p, c;
+	uint64_t next_id;
+	uint64_t call_id;
+	bool call_done;
+	Hive__Result *result;
+	char err[512];
+	/* sending */
+	uint64_t send_base_id; /* ids of data sends: base + SDU index */
+	uint64_t sends_answered, sends_in_flight;
+	bool blocked;
+	uint64_t rewind; /* the first refused SDU */
+	uint64_t eagain;
+	const char *const *csets; /* the central graph's extra settings */
+	uint32_t passkey; /* what the central's app enters when asked */
+	uint64_t tx_next; /* the next SDU to send */
+	bool tx_resume;
+};
+
+extern struct e2e *E;
+
+bool e2e_fail(struct e2e *e, const char *fmt, ...);
+/* The byte at offset i of the test streams. */
+uint8_t e2e_pattern(uint64_t i);
+bool e2e_pump(struct e2e *e);
+bool e2e_wait(struct e2e *e, const bool *flag, int ms, const char *what);
+int e2e_send(struct e2e *e, struct e2e_side *s, const char *dest, Hive__Request *req);
+bool e2e_call(struct e2e *e, struct e2e_side *s, const char *dest, Hive__Request *req,
+		     const char *what);
+bool e2e_start_vctrl(struct e2e *e);
+bool e2e_launch(struct e2e *e, struct e2e_side *s, const char *const sets[]);
+bool e2e_join(struct e2e *e, struct e2e_side *s);
+bool e2e_connect(struct e2e *e);
+bool e2e_disconnect(struct e2e *e);
+void e2e_teardown(struct e2e *e);
+/* Starts hive-vctrl and both graphs (the peripheral with psets, the
+ * central with e->csets), joins them as an app and connects; the central's
+ * app answers smp's prompts when central_smp_events. */
+bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events);
+
+#endif
