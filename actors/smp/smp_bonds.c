@@ -85,6 +85,18 @@ static int exec(struct smp_bonds *s, const char *sql)
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
+/* Stores made before the gatt record existed get its column. */
+static int add_gatt_column(struct smp_bonds *s)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT gatt FROM bonds LIMIT 0;", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	return exec(s, "ALTER TABLE bonds ADD COLUMN gatt BLOB;");
+}
+
 int smp_bonds_open(struct smp_bonds **out, const char *path, char *err, size_t err_cap)
 {
 	struct smp_bonds *s = calloc(1, sizeof *s);
@@ -103,7 +115,8 @@ int smp_bonds_open(struct smp_bonds **out, const char *path, char *err, size_t e
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (exec(s, "PRAGMA journal_mode=WAL;") < 0 || !smp_bonds_wal(s) ||
-	    exec(s, "PRAGMA synchronous=FULL;") < 0 || exec(s, schema) < 0) {
+	    exec(s, "PRAGMA synchronous=FULL;") < 0 || exec(s, schema) < 0 ||
+	    add_gatt_column(s) < 0) {
 		snprintf(err, err_cap, "cannot use the bond store %s: %s (is it an SQLite file "
 			 "we may write?)", path, sqlite3_errmsg(s->db));
 		rc = -EIO;
@@ -171,8 +184,12 @@ int smp_bonds_put(struct smp_bonds *s, const struct smp_bond *b)
 	addr_text(&b->peer, pa);
 	if (exec(s, "BEGIN IMMEDIATE;") < 0)
 		return -EIO;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO bonds (" COLUMNS ") VALUES "
-				      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);",
+	/* A new pairing with the same peer keeps its GATT record: the
+	 * subquery reads it before the row is replaced. */
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO bonds (" COLUMNS ", gatt) VALUES "
+				      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+				      "?18,?19,(SELECT gatt FROM bonds WHERE local_type=?1 AND "
+				      "local_addr=?2 AND peer_type=?3 AND peer_addr=?4));",
 			       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int(st, 1, b->local.type);
@@ -358,6 +375,68 @@ int smp_bonds_local_keys(struct smp_bonds *s, const struct smp_addr *local,
 	sqlite3_bind_blob(st, 3, irk, 16, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(st, 4, csrk, 16, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The WHERE clause of one bond, bound from index i. */
+#define ONE_BOND "local_type=? AND local_addr=? AND peer_type=? AND peer_addr=?"
+
+static void bind_bond(sqlite3_stmt *st, int i, const struct smp_addr *local,
+		      const struct smp_addr *peer)
+{
+	char la[18], pa[18];
+	addr_text(local, la);
+	addr_text(peer, pa);
+	sqlite3_bind_int(st, i, local->type);
+	sqlite3_bind_text(st, i + 1, la, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, i + 2, peer->type);
+	sqlite3_bind_text(st, i + 3, pa, -1, SQLITE_TRANSIENT);
+}
+
+int smp_bonds_set_gatt(struct smp_bonds *s, const struct smp_addr *local,
+		       const struct smp_addr *peer, const uint8_t *record, size_t len)
+{
+	sqlite3_stmt *st;
+	if (len > SMP_BONDS_GATT_MAX)
+		return -EMSGSIZE;
+	/* One statement: SQLite applies it whole or not at all. */
+	if (sqlite3_prepare_v2(s->db, "UPDATE bonds SET gatt=? WHERE " ONE_BOND ";", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	if (len)
+		sqlite3_bind_blob(st, 1, record, (int)len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 1);
+	bind_bond(st, 2, local, peer);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? (sqlite3_changes(s->db) ? 0 : -ENOENT) : -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int smp_bonds_get_gatt(struct smp_bonds *s, const struct smp_addr *local,
+		       const struct smp_addr *peer, uint8_t *buf, size_t cap)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "SELECT gatt FROM bonds WHERE " ONE_BOND ";", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	bind_bond(st, 1, local, peer);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		const void *p = sqlite3_column_blob(st, 0);
+		if ((size_t)n > cap) {
+			rc = -EMSGSIZE;
+		} else {
+			if (n)
+				memcpy(buf, p, (size_t)n);
+			rc = n;
+		}
+	} else {
+		rc = step == SQLITE_DONE ? -ENOENT : -EIO;
+	}
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -68,6 +68,19 @@ int smp_bonds_list(struct smp_bonds *s, const struct smp_addr *local, struct smp
 int smp_bonds_set_counters(struct smp_bonds *s, const struct smp_addr *local,
 			   const struct smp_addr *peer, uint32_t local_counter, uint32_t peer_counter);
 
+/* The GATT record of a bond (gatt's CCCDs of the peer; opaque here, at
+ * most SMP_BONDS_GATT_MAX bytes, len 0 clears it). Written in one
+ * statement, so atomically; deleted with the bond; kept when the bond is
+ * written again by a new pairing. -ENOENT when there is no such bond,
+ * -EMSGSIZE when too long. */
+#define SMP_BONDS_GATT_MAX 1024
+int smp_bonds_set_gatt(struct smp_bonds *s, const struct smp_addr *local,
+		       const struct smp_addr *peer, const uint8_t *record, size_t len);
+/* Copies the record into buf[cap]; returns its length (0: none), -ENOENT
+ * (no bond), -EMSGSIZE (cap too small) or -EIO. */
+int smp_bonds_get_gatt(struct smp_bonds *s, const struct smp_addr *local,
+		       const struct smp_addr *peer, uint8_t *buf, size_t cap);
+
 /* Our IRK and CSRK under a local identity: read, or made with rand and
  * stored on first use. */
 int smp_bonds_local_keys(struct smp_bonds *s, const struct smp_addr *local,

@@ -208,3 +208,114 @@ Test(smp_bonds, address_text)
 	cr_assert_lt(smp_addr_parse("11:22:33:44:55:66:77", &a), 0);
 	cr_assert_lt(smp_addr_parse("bogus:11:22:33:44:55:66", &a), 0);
 }
+
+/* The GATT record (gatt's CCCDs of a bonded peer) lives in the bond's row:
+ * written in one statement, read back byte for byte, kept when a new
+ * pairing writes the bond again, gone with the bond, refused for a peer
+ * that has no bond, and visible to a second connection to the file (what
+ * a restarted smp sees). */
+Test(smp_bonds, gatt_record_with_the_bond)
+{
+	struct smp_bonds *s = open_store();
+	struct smp_bond b = sample(3);
+	uint8_t rec[40], got[64];
+	for (size_t i = 0; i < sizeof rec; i++)
+		rec[i] = (uint8_t)(0x30 + i);
+	cr_assert_eq(smp_bonds_set_gatt(s, &b.local, &b.peer, rec, sizeof rec), -ENOENT,
+		     "a record without a bond must be refused");
+	cr_assert_eq(smp_bonds_put(s, &b), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), 0, "no record yet");
+	cr_assert_eq(smp_bonds_set_gatt(s, &b.local, &b.peer, rec, sizeof rec), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), (int)sizeof rec);
+	cr_assert_eq(memcmp(got, rec, sizeof rec), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, 8), -EMSGSIZE);
+
+	/* Another process (a restarted smp) reads it. */
+	struct smp_bonds *s2 = open_store();
+	cr_assert_eq(smp_bonds_get_gatt(s2, &b.local, &b.peer, got, sizeof got), (int)sizeof rec);
+	smp_bonds_close(&s2);
+
+	/* Pairing again with the same peer keeps the record. */
+	b.key_size = 7;
+	cr_assert_eq(smp_bonds_put(s, &b), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), (int)sizeof rec);
+
+	uint8_t big[SMP_BONDS_GATT_MAX + 1] = { 0 };
+	cr_assert_eq(smp_bonds_set_gatt(s, &b.local, &b.peer, big, sizeof big), -EMSGSIZE);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), (int)sizeof rec,
+		     "a refused record must leave the old one");
+
+	cr_assert_eq(smp_bonds_delete(s, &b.local, &b.peer), 1);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), -ENOENT);
+	cr_assert_eq(smp_bonds_put(s, &b), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), 0,
+		     "a bond made after the delete must not inherit the old record");
+	smp_bonds_close(&s);
+}
+
+/* A crash in the middle of another bond's write leaves the committed
+ * record of a bond intact. */
+Test(smp_bonds, gatt_record_survives_a_crash)
+{
+	struct smp_bonds *s = open_store();
+	struct smp_bond b = sample(4), c = sample(5);
+	uint8_t rec[4] = { 1, 2, 3, 4 }, got[8];
+	cr_assert_eq(smp_bonds_put(s, &b), 0);
+	cr_assert_eq(smp_bonds_set_gatt(s, &b.local, &b.peer, rec, sizeof rec), 0);
+	smp_bonds_close(&s);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct smp_bonds *t = NULL;
+		char err[128];
+		if (smp_bonds_open(&t, path, err, sizeof err) < 0)
+			_exit(1);
+		smp_bonds_crash_before_commit(t);
+		c.peer = b.peer; /* rewriting the same bond */
+		c.key_size = 9;
+		smp_bonds_put(t, &c);
+		_exit(0);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the child did not crash mid-write");
+	s = open_store();
+	struct smp_bond got_b;
+	cr_assert_eq(smp_bonds_get(s, &b.local, &b.peer, &got_b), 0);
+	cr_assert_eq(got_b.key_size, 16, "the half-written bond must not be seen");
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), 4);
+	cr_assert_eq(memcmp(got, rec, 4), 0);
+	smp_bonds_close(&s);
+}
+
+/* Two stacks (two local identities) sharing one file bond with the same
+ * peer: each sees, updates and deletes only its own bond and record. */
+Test(smp_bonds, two_local_identities)
+{
+	struct smp_bonds *s = open_store();
+	struct smp_bond a = sample(6), b = sample(6);
+	b.local = (struct smp_addr){ 1, { 0xc1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+	b.key_size = 12;
+	uint8_t ra[2] = { 0xa, 0xa }, rb[3] = { 0xb, 0xb, 0xb }, got[8];
+	struct smp_bond list[4], one;
+	cr_assert_eq(smp_bonds_put(s, &a), 0);
+	cr_assert_eq(smp_bonds_put(s, &b), 0);
+	cr_assert_eq(smp_bonds_list(s, NULL, list, 4), 2);
+	cr_assert_eq(smp_bonds_list(s, &a.local, list, 4), 1);
+	cr_assert_eq(memcmp(&list[0].local, &a.local, sizeof a.local), 0);
+	cr_assert_eq(smp_bonds_list(s, &b.local, list, 4), 1);
+	cr_assert_eq(list[0].key_size, 12);
+	cr_assert_eq(smp_bonds_get(s, &a.local, &a.peer, &one), 0);
+	cr_assert_eq(one.key_size, 16);
+	cr_assert_eq(smp_bonds_set_gatt(s, &a.local, &a.peer, ra, sizeof ra), 0);
+	cr_assert_eq(smp_bonds_set_gatt(s, &b.local, &b.peer, rb, sizeof rb), 0);
+	cr_assert_eq(smp_bonds_get_gatt(s, &a.local, &a.peer, got, sizeof got), 2);
+	cr_assert_eq(smp_bonds_get_gatt(s, &b.local, &b.peer, got, sizeof got), 3);
+	cr_assert_eq(smp_bonds_set_counters(s, &b.local, &b.peer, 5, 9), 0);
+	cr_assert_eq(smp_bonds_get(s, &a.local, &a.peer, &one), 0);
+	cr_assert_eq(one.peer_sign_counter, 7, "the other stack's counters must not move");
+	cr_assert_eq(smp_bonds_delete(s, &b.local, &b.peer), 1);
+	cr_assert_eq(smp_bonds_list(s, NULL, list, 4), 1);
+	cr_assert_eq(smp_bonds_get_gatt(s, &a.local, &a.peer, got, sizeof got), 2);
+	smp_bonds_close(&s);
+}
