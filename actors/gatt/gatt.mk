@@ -9,6 +9,7 @@ test_att_codec_SRCS := actors/gatt/att_codec.c
 test_gatt_db_SRCS := $(GATT_PURE_SRCS)
 test_gatt_server_SRCS := $(GATT_PURE_SRCS)
 test_gatt_client_SRCS := $(GATT_PURE_SRCS)
+test_gatt_stale_SRCS := $(GATT_PURE_SRCS) tests/unit/malformed_util.c
 fuzz_att_server_SRCS := $(GATT_PURE_SRCS)
 fuzz_att_client_SRCS := $(GATT_PURE_SRCS)
 

@@ -278,7 +278,8 @@ int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name)
 
 /* ---- snapshot ------------------------------------------------------------------------------- */
 
-#define SNAP_VERSION 2 /* 2: + the app requests in progress */
+#define SNAP_VERSION 3 /* 2: + the app requests in progress; 3: + the client
+			* requests outstanding on each bearer */
 #define SNAP_PENDING_MAX 32
 
 int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
@@ -344,6 +345,22 @@ int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 	}
 	if (wr_ok(&w))
 		buf[at] = np;
+	/* The requests on the wire: a successor must not take their responses
+	 * for the answers to its own (see gatt_client_set_stale()). */
+	at = w.len;
+	uint8_t ns = 0;
+	wr_u8(&w, 0);
+	for (int i = 0; i < GATT_ACTOR_MAX_CONN; i++) {
+		const struct gatt_actor_conn *c = &self->conns[i];
+		uint8_t op = c->used ? gatt_client_outstanding(self->client, c->handle) : 0;
+		if (!op)
+			continue;
+		wr_le16(&w, c->handle);
+		wr_u8(&w, op);
+		ns++;
+	}
+	if (wr_ok(&w))
+		buf[at] = ns;
 	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
 }
 
@@ -351,7 +368,7 @@ int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 {
 	struct rd r = rd_init(buf, len);
 	uint8_t version = rd_u8(&r);
-	if (version != 1 && version != SNAP_VERSION)
+	if (version < 1 || version > SNAP_VERSION)
 		return -EBADMSG;
 	uint8_t n = rd_u8(&r);
 	for (uint8_t i = 0; i < n && rd_ok(&r); i++) {
@@ -398,6 +415,13 @@ int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 		p->conn = rd_le16(&r);
 		p->used = p->orphan = rd_ok(&r);
 		p->cookie = UINT64_MAX - i; /* never a procedure's id */
+	}
+	uint8_t nstale = version >= 3 ? rd_u8(&r) : 0;
+	for (uint8_t i = 0; i < nstale && rd_ok(&r); i++) {
+		uint16_t handle = rd_le16(&r);
+		uint8_t op = rd_u8(&r);
+		if (rd_ok(&r))
+			gatt_client_set_stale(self->client, handle, op);
 	}
 	return rd_end(&r) ? 0 : -EBADMSG;
 }

@@ -113,8 +113,34 @@ uint16_t gatt_client_mtu(const struct gatt_client *c, uint16_t conn)
 
 bool gatt_client_busy(const struct gatt_client *c, uint16_t conn)
 {
+	return gatt_client_outstanding(c, conn) != 0;
+}
+
+uint8_t gatt_client_outstanding(const struct gatt_client *c, uint16_t conn)
+{
 	const struct gatt_client_conn *k = find_conn(c, conn);
-	return k && k->busy && k->cur.sent_op;
+	if (!k || k->dead)
+		return 0;
+	if (k->stale_op)
+		return k->stale_op;
+	return k->busy ? k->cur.sent_op : 0;
+}
+
+int gatt_client_set_stale(struct gatt_client *c, uint16_t conn, uint8_t op)
+{
+	struct gatt_client_conn *k = find_conn(c, conn);
+	if (!k)
+		return -ENOENT;
+	if (!op || att_opcode_kind(op) != ATT_REQ)
+		return -EINVAL;
+	k->stale_op = op;
+	k->deadline = 0;
+	return 0;
+}
+
+uint64_t gatt_client_requests_sent(const struct gatt_client *c)
+{
+	return c->requests_sent;
 }
 
 /* ---- the outbox ------------------------------------------------------------------- */
@@ -176,6 +202,7 @@ void cl_send_request(struct cl_ctx *x, const struct att_pdu *p)
 	}
 	k->cur.sent_op = p->opcode;
 	k->deadline = x->now + x->c->cfg.timeout_ms;
+	x->c->requests_sent++;
 }
 
 /* Moves the next queued procedure into cur and starts it; repeats while
@@ -183,7 +210,7 @@ void cl_send_request(struct cl_ctx *x, const struct att_pdu *p)
 static void start_next(struct cl_ctx *x)
 {
 	struct gatt_client_conn *k = x->k;
-	while (!k->busy && k->qn && !k->dead) {
+	while (!k->busy && k->qn && !k->dead && !k->stale_op) {
 		k->cur = k->queue[k->qhead];
 		k->qhead = (k->qhead + 1) % GATT_CLIENT_QUEUE_MAX;
 		k->qn--;
@@ -374,6 +401,14 @@ int gatt_client_on_pdu(struct gatt_client *c, uint16_t conn, const uint8_t *pdu,
 		return on_notification(&x, pdu, len);
 	if (kind != ATT_RSP || !att_opcode_lookup(pdu[0]))
 		return -EPROTO;
+	if (k->stale_op) {
+		/* The answer to our predecessor's request (sequential ATT: the
+		 * only one outstanding), not to anything of ours: dropped, and
+		 * the bearer is free again. */
+		k->stale_op = 0;
+		start_next(&x);
+		return 0;
+	}
 	if (!k->busy || !k->cur.sent_op)
 		return -EPROTO; /* nobody asked */
 	struct att_pdu p;
@@ -433,7 +468,10 @@ void gatt_client_tick(struct gatt_client *c, uint64_t now_ms, struct gatt_client
 {
 	for (int i = 0; i < GATT_CLIENT_MAX_CONN; i++) {
 		struct gatt_client_conn *k = &c->conns[i];
-		if (!k->used || k->dead || !k->busy || !k->cur.sent_op || now_ms < k->deadline)
+		if (k->used && k->stale_op && !k->deadline)
+			k->deadline = now_ms + c->cfg.timeout_ms;
+		bool waiting = k->stale_op || (k->busy && k->cur.sent_op);
+		if (!k->used || k->dead || !waiting || now_ms < k->deadline)
 			continue;
 		struct cl_ctx x = { .c = c, .k = k, .out = out, .now = now_ms };
 		fail_all(&x, -ETIMEDOUT, "no response within the ATT transaction timeout (30 s)",
@@ -446,7 +484,8 @@ uint64_t gatt_client_next_deadline(const struct gatt_client *c)
 	uint64_t next = UINT64_MAX;
 	for (int i = 0; i < GATT_CLIENT_MAX_CONN; i++) {
 		const struct gatt_client_conn *k = &c->conns[i];
-		if (k->used && !k->dead && k->busy && k->cur.sent_op && k->deadline < next)
+		bool waiting = k->stale_op || (k->busy && k->cur.sent_op);
+		if (k->used && !k->dead && waiting && k->deadline < next)
 			next = k->deadline;
 	}
 	return next;

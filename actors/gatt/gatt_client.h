@@ -172,8 +172,23 @@ void gatt_client_tick(struct gatt_client *c, uint64_t now_ms, struct gatt_client
  * UINT64_MAX. */
 uint64_t gatt_client_next_deadline(const struct gatt_client *c);
 
-/* True while conn has a request outstanding. */
+/* True while conn has a request outstanding (ours or a predecessor's). */
 bool gatt_client_busy(const struct gatt_client *c, uint16_t conn);
+/* The opcode of the request outstanding on conn (ours or a predecessor's),
+ * 0 when none: what a snapshot keeps so a successor does not take the
+ * response to it for the answer to one of its own requests. */
+uint8_t gatt_client_outstanding(const struct gatt_client *c, uint16_t conn);
+/* A restarted actor's bearer had request op outstanding when its
+ * predecessor died: the next response on conn is that one's and is
+ * discarded; nothing is sent on conn before it comes, and if it does not
+ * come within the transaction timeout (counted from the first tick or
+ * PDU after this call) the bearer times out like any other. -ENOENT,
+ * -EINVAL (op 0). */
+int gatt_client_set_stale(struct gatt_client *c, uint16_t conn, uint8_t op);
+/* How many requests the client has sent so far: the shell saves its
+ * snapshot before sending when this moved, so the snapshot knows of every
+ * request on the wire. */
+uint64_t gatt_client_requests_sent(const struct gatt_client *c);
 
 const char *gatt_proc_name(enum gatt_proc_type t);
 

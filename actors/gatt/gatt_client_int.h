@@ -27,6 +27,11 @@ struct gatt_client_conn {
 	bool used;
 	bool dead; /* a request timed out: nothing more on this bearer */
 	bool busy; /* cur holds a procedure */
+	/* A request our predecessor (a gatt actor that died) sent on this
+	 * bearer and whose response has not come: nothing is sent until that
+	 * response arrives (it is discarded) or the transaction times out
+	 * (deadline; 0 until the clock is first seen). */
+	uint8_t stale_op;
 	uint16_t conn;
 	uint16_t mtu;
 	uint64_t deadline; /* of the request outstanding */
@@ -39,6 +44,7 @@ struct gatt_client_conn {
 
 struct gatt_client {
 	struct gatt_client_config cfg;
+	uint64_t requests_sent;
 	struct gatt_client_conn conns[GATT_CLIENT_MAX_CONN];
 };
 

@@ -28,6 +28,7 @@ struct gatt_main {
 	struct gatt_actor g;
 	const char *l2cap;
 	bool dirty; /* the snapshot must be saved again */
+	uint64_t requests_sent; /* by the client, when the snapshot was last saved */
 	uint64_t send_failures;
 	uint8_t snap[SNAPSHOT_MAX];
 };
@@ -282,9 +283,25 @@ static void send_pdu(struct gatt_main *self, const struct att_out_pdu *o)
 	send_or_log(self, self->l2cap, &env);
 }
 
+static void save_snapshot(struct gatt_main *self)
+{
+	int n = gatt_actor_snapshot(&self->g, self->snap, sizeof self->snap);
+	if (n > 0)
+		hive_snapshot_save(self->a, self->snap, (size_t)n);
+	self->dirty = false;
+}
+
 static void flush(struct gatt_main *self)
 {
 	struct gatt_actor *g = &self->g;
+	/* A request about to go out is in the snapshot first (same pipe to the
+	 * broker, so in order): a successor knows its response is not for
+	 * one of its own requests. */
+	uint64_t sent = gatt_client_requests_sent(g->client);
+	if (sent != self->requests_sent) {
+		self->requests_sent = sent;
+		save_snapshot(self);
+	}
 	for (unsigned i = 0; i < g->sout.n_pdus; i++)
 		send_pdu(self, &g->sout.pdus[i]);
 	for (unsigned i = 0; i < g->sout.n_events; i++)
@@ -314,12 +331,8 @@ static void flush(struct gatt_main *self)
 		}
 	}
 	gatt_actor_reset_outboxes(g);
-	if (self->dirty) {
-		int n = gatt_actor_snapshot(g, self->snap, sizeof self->snap);
-		if (n > 0)
-			hive_snapshot_save(self->a, self->snap, (size_t)n);
-		self->dirty = false;
-	}
+	if (self->dirty)
+		save_snapshot(self);
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */
