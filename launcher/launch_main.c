@@ -452,6 +452,8 @@ static int open_sigchld(struct launcher *l)
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
 	l->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (l->sfd < 0) {
 		int err = errno;
@@ -485,13 +487,16 @@ int main(int argc, char **argv)
 	struct launch_opts o = { 0 };
 	int status = LAUNCH_EXIT_FAILED;
 
-	/* SIGCHLD is read through a signalfd: block it before any thread exists
-	 * (ZeroMQ's I/O threads inherit the mask) so that no thread takes it. */
+	/* SIGCHLD, SIGINT and SIGTERM are read through a signalfd: block them
+	 * before any thread exists (ZeroMQ's I/O threads inherit the mask) so
+	 * that no thread takes them. The loop then decides how to stop: remote
+	 * actors are asked with a Stop message and waited for (launch_run.c). */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	hive_signals_install();
 
 	int rc = parse_opts(&o, argc, argv);
 	if (rc == 0 && o.help) {

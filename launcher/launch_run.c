@@ -119,6 +119,7 @@ static void give_up(struct launcher *l, int code)
 }
 
 static void on_restart_timer(struct hive_actor *a, void *arg);
+static void on_stop_signal(struct launcher *l, int sig);
 
 /* Counts a restart of c against the intensity limit, then schedules it
  * after the backoff delay, or gives up on the whole graph. */
@@ -186,7 +187,8 @@ static void reap(struct launcher *l)
 {
 	struct signalfd_siginfo si;
 	while (read(l->sfd, &si, sizeof si) == (ssize_t)sizeof si)
-		;
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+			on_stop_signal(l, (int)si.ssi_signo);
 	int st;
 	pid_t pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -209,6 +211,88 @@ static void on_sigchld(struct hive_actor *a, int fd, short revents, void *arg)
 	reap(arg);
 }
 
+/* ---- stopping remote actors ------------------------------------------------- */
+
+/* Names the remote actors that are up (said ready) into buf; returns how
+ * many. */
+static size_t remote_up(struct launcher *l, char *buf, size_t cap)
+{
+	size_t n = 0, used = 0;
+	if (cap)
+		buf[0] = '\0';
+	for (size_t i = 0; i < l->nactors; i++) {
+		struct child *c = &l->actors[i];
+		if (!c->spec->remote || !c->said_ready)
+			continue;
+		if (used < cap)
+			used += (size_t)snprintf(buf + used, cap - used, "%s%s", n ? ", " : "",
+						 c->name);
+		n++;
+	}
+	return n;
+}
+
+/* A remote actor is not our child: a Stop message asks it to exit (the
+ * runtime obeys a Stop from "launcher"). Returns how many were asked. */
+static size_t send_remote_stops(struct launcher *l, const char *reason)
+{
+	size_t n = 0;
+	l->remote_stops_sent = true;
+	for (size_t i = 0; i < l->nactors; i++) {
+		struct child *c = &l->actors[i];
+		if (!c->spec->remote || !c->said_ready)
+			continue;
+		Hive__Stop st = HIVE__STOP__INIT;
+		st.reason = (char *)reason;
+		Hive__Envelope env = HIVE__ENVELOPE__INIT;
+		env.body_case = HIVE__ENVELOPE__BODY_STOP;
+		env.stop = &st;
+		int rc = hive_send(l->hive, c->name, &env);
+		if (rc < 0)
+			hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "cannot send Stop to remote actor '%s': "
+				  "%s; stop it on its host", c->name, strerror(-rc));
+		else
+			n++;
+	}
+	return n;
+}
+
+static void on_remote_stop_timeout(struct hive_actor *a, void *arg)
+{
+	struct launcher *l = arg;
+	char names[1024];
+	l->stop_timer = 0;
+	size_t n = remote_up(l, names, sizeof names);
+	if (n)
+		hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "%zu remote actor%s did not stop within %d ms "
+			  "of a Stop message: %s; stop %s on %s host", n, n == 1 ? "" : "s",
+			  LAUNCH_STOP_TIMEOUT_MS, names, n == 1 ? "it" : "them",
+			  n == 1 ? "its" : "their");
+	hive_actor_stop(l->hive);
+}
+
+/* SIGINT or SIGTERM. While the graph runs, the remote actors are asked to
+ * stop first and waited for (each one's DOWN notice, at most
+ * LAUNCH_STOP_TIMEOUT_MS); then the loop ends and stop_graph() stops our
+ * own children. */
+static void on_stop_signal(struct launcher *l, int sig)
+{
+	if (l->stop_asked || l->phase == LAUNCH_STOPPING)
+		return;
+	l->stop_asked = true;
+	hive_logf(LAUNCH_NAME, HIVE_LOG_INFO, "%s: stopping graph '%s'", strsignal(sig),
+		  l->graph->name);
+	if (l->phase == LAUNCH_RUNNING && send_remote_stops(l, "the graph is stopping") > 0) {
+		int id = hive_timer_start(l->hive, LAUNCH_STOP_TIMEOUT_MS, 0, on_remote_stop_timeout,
+					  l);
+		if (id > 0) {
+			l->stop_timer = id;
+			return;
+		}
+	}
+	hive_actor_stop(l->hive);
+}
+
 /* ---- what the broker tells us ---------------------------------------------- */
 
 /* A remote actor is not ours to start: its pid is on another host, and only
@@ -224,11 +308,19 @@ static void on_remote_notice(struct launcher *l, struct child *c, const Hive__No
 		c->ever_ready = true;
 		break;
 	case HIVE__NOTICE__KIND__DOWN:
-		if (c->said_ready)
+		if (c->said_ready && l->stop_timer)
+			hive_logf(LAUNCH_NAME, HIVE_LOG_INFO, "remote actor '%s' (pid %u on its "
+				  "host) stopped", c->name, n->pid);
+		else if (c->said_ready)
 			hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "remote actor '%s' (pid %u on its "
 				  "host) is down: %s; waiting for it to register again", c->name,
 				  n->pid, n->detail);
 		c->said_ready = false;
+		if (l->stop_timer && remote_up(l, NULL, 0) == 0) {
+			hive_timer_cancel(l->hive, l->stop_timer);
+			l->stop_timer = 0;
+			hive_actor_stop(l->hive);
+		}
 		break;
 	case HIVE__NOTICE__KIND__REFUSED:
 		hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "the broker refused remote actor '%s' (pid "
@@ -522,6 +614,10 @@ static void stop_child(struct launcher *l, struct child *c)
 /* Stops the actors in reverse graph order, then the broker. */
 static void stop_graph(struct launcher *l)
 {
+	/* Remote actors not stopped yet (a Stop message to the launcher, a
+	 * failed start, or they did not answer): asked once more, not waited. */
+	if (!l->remote_stops_sent && l->hive)
+		send_remote_stops(l, "the graph is stopping");
 	l->phase = LAUNCH_STOPPING;
 	for (size_t i = l->nactors; i-- > 0;)
 		stop_child(l, &l->actors[i]);

@@ -46,7 +46,7 @@ struct launcher {
 	char perm_path[4200];   /* RUN_DIR/permissions.json, handed to the broker */
 	pid_t self;
 	int lock_fd;
-	int sfd; /* signalfd for SIGCHLD */
+	int sfd; /* signalfd for SIGCHLD, SIGINT and SIGTERM */
 
 	struct hive_actor *hive;
 	struct child broker;
@@ -56,6 +56,9 @@ struct launcher {
 	enum launch_phase phase;
 	int exit_code;
 	bool synced; /* the broker answered our first StatusRequest */
+	bool stop_asked; /* SIGINT or SIGTERM: stopping */
+	int stop_timer;  /* waiting for the remote actors to stop; 0: not */
+	bool remote_stops_sent;
 	uint64_t started_ns;
 };
 

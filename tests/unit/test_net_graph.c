@@ -146,6 +146,36 @@ Test(net_graph, a_remote_actor_started_by_hand_completes_the_graph)
 	free(l.dir);
 }
 
+Test(net_graph, shutdown_sends_stop_to_remote_actors_which_exit)
+{
+	struct launch l;
+	launch(&l, 20000);
+	cr_assert(th_file_contains(l.endpoints, "tcp://", TH_DEADLINE_MS),
+		  "the broker wrote no endpoint; launcher:\n%s", th_slurp(l.err, NULL));
+	char *ep = th_slurp(l.endpoints, NULL);
+	ep[strcspn(ep, "\n")] = '\0';
+	char log[700];
+	snprintf(log, sizeof log, "%s/r1.log", l.dir);
+	const char *argv[] = { "hive-echo", "--name", "r1", "--broker", ep, "--keys", l.keys, NULL };
+	pid_t r1 = th_spawn(argv, NULL, log);
+	cr_assert(th_file_contains(l.out, "ready\n", TH_DEADLINE_MS),
+		  "no ready; launcher:\n%s\nr1:\n%s", th_slurp(l.err, NULL), th_slurp(log, NULL));
+
+	/* r1 is not the launcher's child: only a Stop message can end it. */
+	kill(l.pid, SIGTERM);
+	int st = th_wait_exit(r1, TH_DEADLINE_MS);
+	cr_assert_neq(st, -1, "the remote actor did not exit; launcher:\n%s\nr1:\n%s",
+		      th_slurp(l.err, NULL), th_slurp(log, NULL));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "r1: status 0x%x", st);
+	cr_assert(th_file_contains(log, "stop asked by launcher", 1000), "%s", th_slurp(log, NULL));
+	st = th_wait_exit(l.pid, TH_DEADLINE_MS);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "launcher: status 0x%x", st);
+	cr_assert(th_file_contains(l.err, "remote actor 'r1' (pid", 1000) &&
+		  th_file_contains(l.err, "stopped", 1000), "%s", th_slurp(l.err, NULL));
+	free(ep);
+	free(l.dir);
+}
+
 /* ============================================================================
  * Two network namespaces (root and iproute2 only)
  * ========================================================================== */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -227,4 +228,21 @@ Test(netns, three_namespaces_discover_pair_notify_cut_and_recover)
 	cr_assert(gatt_call(&gr, "read the device name after recovery"), "%s", run.err);
 	cr_assert(run.result->gatt->read && run.result->gatt->read->value.len > 0);
 	cr_log_info("declared down in %ld ms, back %ld ms after the link returned", ms, back);
+
+	/* Stopping the central stops gatt and smp in B too: the launcher sends
+	 * them Stop (they are not its children) and they exit. */
+	hive_actor_destroy(&run.c.a);
+	kill(run.c.launch, SIGTERM);
+	int st = th_wait_exit(stk.gatt, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "gatt in B did not exit on the launcher's Stop (0x%x):\n%s", st,
+		  th_slurp(stk.gatt_log, NULL));
+	st = th_wait_exit(stk.smp, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "smp in B did not exit on the launcher's Stop (0x%x):\n%s", st,
+		  th_slurp(stk.smp_log, NULL));
+	st = th_wait_exit(run.c.launch, TH_DEADLINE_MS);
+	run.c.launch = 0;
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "launcher: 0x%x\n%s", st,
+		  th_slurp(stk.central_err, NULL));
 }
