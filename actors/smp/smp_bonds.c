@@ -13,7 +13,21 @@
 struct smp_bonds {
 	sqlite3 *db;
 	bool crash_before_commit;
+	bool scoped; /* list and delete without a local identity use scope */
+	struct smp_addr scope;
 };
+
+void smp_bonds_set_scope(struct smp_bonds *s, const struct smp_addr *local)
+{
+	s->scoped = local != NULL;
+	if (local)
+		s->scope = *local;
+}
+
+const struct smp_addr *smp_bonds_scope(const struct smp_bonds *s)
+{
+	return s->scoped ? &s->scope : NULL;
+}
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS bonds ("
@@ -279,6 +293,8 @@ int smp_bonds_delete(struct smp_bonds *s, const struct smp_addr *local, const st
 	char la[18], pa[18];
 	sqlite3_stmt *st;
 	addr_text(peer, pa);
+	if (!local)
+		local = smp_bonds_scope(s);
 	const char *sql = local ? "DELETE FROM bonds WHERE peer_type=? AND peer_addr=? AND "
 				  "local_type=? AND local_addr=?;"
 				: "DELETE FROM bonds WHERE peer_type=? AND peer_addr=?;";
@@ -301,6 +317,8 @@ int smp_bonds_list(struct smp_bonds *s, const struct smp_addr *local, struct smp
 {
 	char la[18];
 	sqlite3_stmt *st;
+	if (!local)
+		local = smp_bonds_scope(s);
 	const char *sql = local ? "SELECT " COLUMNS " FROM bonds WHERE local_type=? AND "
 				  "local_addr=? ORDER BY created, peer_addr;"
 				: "SELECT " COLUMNS " FROM bonds ORDER BY created, peer_addr;";

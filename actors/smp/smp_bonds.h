@@ -52,15 +52,24 @@ void smp_bonds_close(struct smp_bonds **self_p);
 /* The last SQLite error in words. */
 const char *smp_bonds_error(const struct smp_bonds *s);
 
+/* The local identity of this stack: once set, smp_bonds_list() and
+ * smp_bonds_delete() called without a local identity see only its bonds,
+ * so two stacks sharing one file never see each other's. NULL: every bond
+ * (the identity is not known yet). */
+void smp_bonds_set_scope(struct smp_bonds *s, const struct smp_addr *local);
+const struct smp_addr *smp_bonds_scope(const struct smp_bonds *s);
+
 /* Writes (replacing) one bond in one transaction. */
 int smp_bonds_put(struct smp_bonds *s, const struct smp_bond *b);
 /* The bond of a peer identity, -ENOENT when none. */
 int smp_bonds_get(struct smp_bonds *s, const struct smp_addr *local, const struct smp_addr *peer,
 		  struct smp_bond *out);
-/* Deletes the bonds of a peer identity (local NULL: under every local
- * identity). Returns how many were deleted, or -errno. */
+/* Deletes the bonds of a peer identity (local NULL: under the scope's
+ * identity, or every one when there is no scope). Returns how many were
+ * deleted, or -errno. */
 int smp_bonds_delete(struct smp_bonds *s, const struct smp_addr *local, const struct smp_addr *peer);
-/* Every bond (local NULL) or those of one local identity, into out[cap];
+/* Every bond (local NULL: those of the scope when set) or those of one
+ * local identity, into out[cap];
  * returns how many there are (possibly more than cap), or -errno. */
 int smp_bonds_list(struct smp_bonds *s, const struct smp_addr *local, struct smp_bond *out,
 		   size_t cap);

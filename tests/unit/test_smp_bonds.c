@@ -314,8 +314,15 @@ Test(smp_bonds, two_local_identities)
 	cr_assert_eq(smp_bonds_set_counters(s, &b.local, &b.peer, 5, 9), 0);
 	cr_assert_eq(smp_bonds_get(s, &a.local, &a.peer, &one), 0);
 	cr_assert_eq(one.peer_sign_counter, 7, "the other stack's counters must not move");
-	cr_assert_eq(smp_bonds_delete(s, &b.local, &b.peer), 1);
+	/* Stack b knows its identity: unqualified lists and deletes are its own. */
+	smp_bonds_set_scope(s, &b.local);
+	cr_assert_eq(smp_bonds_list(s, NULL, list, 4), 1);
+	cr_assert_eq(memcmp(&list[0].local, &b.local, sizeof b.local), 0);
+	cr_assert_eq(smp_bonds_delete(s, NULL, &b.peer), 1, "only b's bond with that peer");
+	cr_assert_eq(smp_bonds_list(s, NULL, list, 4), 0);
+	smp_bonds_set_scope(s, NULL);
 	cr_assert_eq(smp_bonds_list(s, NULL, list, 4), 1);
 	cr_assert_eq(smp_bonds_get_gatt(s, &a.local, &a.peer, got, sizeof got), 2);
+	cr_assert_eq(smp_bonds_get(s, &b.local, &b.peer, &one), -ENOENT);
 	smp_bonds_close(&s);
 }
