@@ -84,6 +84,8 @@ struct broker_config {
 	const char *binds[BROKER_MAX_BINDS]; /* tcp:// endpoints besides ipc */
 	size_t nbinds;
 	const char *permissions_path;   /* NULL: no permissions (all allowed) */
+	const char *tap_binds[BROKER_MAX_BINDS]; /* tcp:// endpoints of the tap (CURVE) */
+	size_t ntap_binds;
 };
 
 struct broker {

@@ -11,7 +11,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hive-broker [--run-dir DIR] [--queue-messages N] [--queue-bytes N]\n"
 		"                   [--max-frame N] [--log-level LEVEL]\n"
-		"                   [--bind tcp://ADDR:PORT]... [--keys DIR] [--permissions FILE]\n"
+		"                   [--bind tcp://ADDR:PORT]... [--tap-bind tcp://ADDR:PORT]...\n"
+		"                   [--keys DIR] [--permissions FILE]\n"
 		"Routes envelopes between the actors of a hive graph over ipc://DIR/broker and\n"
 		"publishes a copy on ipc://DIR/tap while a tracer subscribes. The launcher\n"
 		"(hive-launch) normally starts it.\n"
@@ -21,6 +22,9 @@ static void usage(FILE *f)
 		"  --bind tcp://A:P    also serve actors on another host over tcp, with CURVE\n"
 		"                      (needs --keys; port 0 picks one, written to\n"
 		"                      DIR/broker.endpoints)\n"
+		"  --tap-bind tcp://A:P  also publish the tap there, with CURVE, to tracers whose\n"
+		"                      key is DIR/actors/trace*.pub (port 0 picks one, written\n"
+		"                      to DIR/tap.endpoints)\n"
 		"  --keys DIR          CURVE keys: DIR/broker.key, and DIR/actors/NAME.pub for\n"
 		"                      every actor admitted on tcp (hive-launch --keys makes them)\n"
 		"  --permissions FILE  per-actor permissions (JSON, the graph's \"permissions\"\n"
@@ -72,6 +76,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.binds[cfg.nbinds++] = v;
+		} else if (!missing && (v = hive_opt_value(argc, argv, &i, "--tap-bind", &missing))) {
+			if (!hive_endpoint_is_tcp(v) || cfg.ntap_binds == BROKER_MAX_BINDS) {
+				fprintf(stderr, "hive-broker: --tap-bind %s: give at most %d "
+						"tcp://ADDR:PORT endpoints (the ipc tap is always "
+						"RUN_DIR/tap)\n", v, BROKER_MAX_BINDS);
+				return 2;
+			}
+			cfg.tap_binds[cfg.ntap_binds++] = v;
 		} else if (!missing && (v = hive_opt_value(argc, argv, &i, "--keys", &missing)))
 			cfg.keys_dir = v;
 		else if (!missing && (v = hive_opt_value(argc, argv, &i, "--permissions", &missing)))
@@ -96,10 +108,11 @@ int main(int argc, char **argv)
 		if (rc < 0)
 			return 2;
 	}
-	if (cfg.nbinds && !cfg.keys_dir) {
-		fprintf(stderr, "hive-broker: --bind %s needs --keys DIR: every tcp endpoint is "
+	if ((cfg.nbinds || cfg.ntap_binds) && !cfg.keys_dir) {
+		fprintf(stderr, "hive-broker: %s %s needs --keys DIR: every tcp endpoint is "
 				"authenticated and encrypted with CURVE (hive-launch --keys DIR makes "
-				"the keys)\n", cfg.binds[0]);
+				"the keys)\n", cfg.nbinds ? "--bind" : "--tap-bind",
+			cfg.nbinds ? cfg.binds[0] : cfg.tap_binds[0]);
 		return 2;
 	}
 	hive_signals_install();

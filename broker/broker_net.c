@@ -1,6 +1,7 @@
 /* The broker across machines: tcp endpoints with CURVE, the ZAP handler
  * that admits only the keys in KEYS/actors/NAME.pub and binds each connection
- * to the actor name of its key, and the permissions file. */
+ * to the actor name of its key (on the tap's tcp endpoints, only tracers'
+ * keys, KEYS/actors/trace*.pub), and the permissions file. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "hive"
+#define ZAP_DOMAIN_TAP "hive-tap" /* the tap on tcp: tracers' keys only */
+#define TAP_KEY_PREFIX "trace"
 #define KEYS_RESCAN_NS (1000ull * 1000000ull)
 #define REFUSED_LOG_EVERY_NS (10000ull * 1000000ull)
 
@@ -125,9 +128,12 @@ static void zap_one(struct broker *b)
 	}
 	if (n < 6)
 		goto out;
-	char address[128] = "", mech[16] = "";
+	char address[128] = "", mech[16] = "", domain[32] = "";
+	snprintf(domain, sizeof domain, "%.*s", (int)zmq_msg_size(&f[2]),
+		 (const char *)zmq_msg_data(&f[2]));
 	snprintf(address, sizeof address, "%.*s", (int)zmq_msg_size(&f[3]),
 		 (const char *)zmq_msg_data(&f[3]));
+	bool tap = strcmp(domain, ZAP_DOMAIN_TAP) == 0;
 	snprintf(mech, sizeof mech, "%.*s", (int)zmq_msg_size(&f[5]),
 		 (const char *)zmq_msg_data(&f[5]));
 	if (strcmp(mech, "NULL") == 0) {
@@ -140,9 +146,17 @@ static void zap_one(struct broker *b)
 			load_keys(b);
 			k = find_key(b, pub);
 		}
-		if (k) {
-			hive_logf("broker", HIVE_LOG_DEBUG, "admitted the CURVE key of %s from %s",
-				  k->name, address);
+		if (k && tap && strncmp(k->name, TAP_KEY_PREFIX, strlen(TAP_KEY_PREFIX)) != 0) {
+			/* The tap shows every pipe, key material included: an actor's
+			 * key does not open it. */
+			hive_logf("broker", HIVE_LOG_WARN, "refused %s's key on the tap from %s: the "
+				  "tap admits tracers only: make a key %s/actors/%s.key (hive-launch "
+				  "--tap-bind does) and give it to hive-trace --keys", k->name, address,
+				  b->cfg.keys_dir, TAP_KEY_PREFIX);
+			zap_reply(b, &f[1], "400", "not a tracer's key", "");
+		} else if (k) {
+			hive_logf("broker", HIVE_LOG_DEBUG, "admitted the CURVE key of %s from %s%s",
+				  k->name, address, tap ? " on the tap" : "");
 			zap_reply(b, &f[1], "200", "OK", k->name);
 		} else {
 			log_refused(b, pub, address);
@@ -185,10 +199,11 @@ bool broker_holder_alive(const struct actor *a)
 
 /* Records the resolved tcp endpoints (a port 0 becomes the real one) in
  * RUN_DIR/broker.endpoints, one per line, for tools and tests. */
-static void write_endpoints(struct broker *b, const char *const eps[], size_t n)
+static void write_endpoints(struct broker *b, const char *file, const char *const eps[],
+			    size_t n)
 {
 	char path[4200], tmp[4300];
-	snprintf(path, sizeof path, "%s/broker.endpoints", b->cfg.run_dir);
+	snprintf(path, sizeof path, "%s/%s", b->cfg.run_dir, file);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
@@ -199,12 +214,51 @@ static void write_endpoints(struct broker *b, const char *const eps[], size_t n)
 		rename(tmp, path);
 }
 
+/* Makes sock a CURVE server of the ZAP domain (options are taken at bind
+ * time: what was bound before, the ipc endpoint, stays without CURVE). */
+static int curve_server(void *sock, const char *secret, const char *domain)
+{
+	int one = 1;
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, HIVE_KEY_Z85_LEN + 1) < 0 ||
+	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) < 0) {
+		int rc = -zmq_errno();
+		hive_logf("broker", HIVE_LOG_ERROR, "cannot set up CURVE: %s", zmq_strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* Binds sock to every endpoint and writes the resolved ones to RUN_DIR/file. */
+static int bind_all(struct broker *b, void *sock, const char *const binds[], size_t n,
+		    const char *file, const char *what)
+{
+	char resolved[BROKER_MAX_BINDS][256];
+	const char *eps[BROKER_MAX_BINDS];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t len = sizeof resolved[i];
+		if (zmq_bind(sock, binds[i]) < 0) {
+			rc = -zmq_errno();
+			hive_logf("broker", HIVE_LOG_ERROR, "cannot bind %s: %s; is the address one "
+				  "of this host's and the port free?", binds[i], zmq_strerror(-rc));
+		} else if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, resolved[i], &len) < 0) {
+			snprintf(resolved[i], sizeof resolved[i], "%s", binds[i]);
+		}
+		eps[i] = resolved[i];
+		if (rc == 0)
+			hive_logf("broker", HIVE_LOG_INFO, "serving %s%s (CURVE, %zu keys in "
+				  "%s/actors)", what, resolved[i], b->nkeys, b->cfg.keys_dir);
+	}
+	if (rc == 0)
+		write_endpoints(b, file, eps, n);
+	return rc;
+}
+
 static int bind_tcp(struct broker *b)
 {
 	char path[4200], secret[HIVE_KEY_Z85_LEN + 1];
-	char resolved[BROKER_MAX_BINDS][256];
-	const char *eps[BROKER_MAX_BINDS];
-	int one = 1, rc = hive_curve_check("broker");
+	int rc = hive_curve_check("broker");
 	if (rc == 0) {
 		hive_key_path(path, sizeof path, b->cfg.keys_dir, "broker", true);
 		rc = hive_key_load(path, secret, true);
@@ -224,34 +278,19 @@ static int bind_tcp(struct broker *b)
 		rc = -zmq_errno();
 		hive_logf("broker", HIVE_LOG_ERROR, "cannot start the ZAP handler: %s",
 			  zmq_strerror(-rc));
+		memset(secret, 0, sizeof secret);
 		return rc;
 	}
-	/* Socket options are taken at bind time: the ipc endpoint bound before
-	 * stays without CURVE. */
-	if (zmq_setsockopt(b->router, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
-	    zmq_setsockopt(b->router, ZMQ_CURVE_SECRETKEY, secret, HIVE_KEY_Z85_LEN + 1) < 0 ||
-	    zmq_setsockopt(b->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) < 0) {
-		rc = -zmq_errno();
-		hive_logf("broker", HIVE_LOG_ERROR, "cannot set up CURVE: %s", zmq_strerror(-rc));
-	}
+	if (rc == 0 && b->cfg.nbinds)
+		rc = curve_server(b->router, secret, ZAP_DOMAIN);
+	if (rc == 0 && b->cfg.ntap_binds)
+		rc = curve_server(b->tap, secret, ZAP_DOMAIN_TAP);
 	memset(secret, 0, sizeof secret);
-	for (size_t i = 0; rc == 0 && i < b->cfg.nbinds; i++) {
-		size_t len = sizeof resolved[i];
-		if (zmq_bind(b->router, b->cfg.binds[i]) < 0) {
-			rc = -zmq_errno();
-			hive_logf("broker", HIVE_LOG_ERROR, "cannot bind %s: %s; is the address one "
-				  "of this host's and the port free?", b->cfg.binds[i],
-				  zmq_strerror(-rc));
-		} else if (zmq_getsockopt(b->router, ZMQ_LAST_ENDPOINT, resolved[i], &len) < 0) {
-			snprintf(resolved[i], sizeof resolved[i], "%s", b->cfg.binds[i]);
-		}
-		eps[i] = resolved[i];
-		if (rc == 0)
-			hive_logf("broker", HIVE_LOG_INFO, "serving %s (CURVE, %zu actor keys in "
-				  "%s/actors)", resolved[i], b->nkeys, b->cfg.keys_dir);
-	}
-	if (rc == 0)
-		write_endpoints(b, eps, b->cfg.nbinds);
+	if (rc == 0 && b->cfg.nbinds)
+		rc = bind_all(b, b->router, b->cfg.binds, b->cfg.nbinds, "broker.endpoints", "");
+	if (rc == 0 && b->cfg.ntap_binds)
+		rc = bind_all(b, b->tap, b->cfg.tap_binds, b->cfg.ntap_binds, "tap.endpoints",
+			      "the tap on ");
 	return rc;
 }
 
@@ -267,7 +306,7 @@ int broker_net_open(struct broker *b)
 			hive_logf("broker", HIVE_LOG_INFO, "permissions from %s: %zu actors listed, "
 				  "built-in rules on", b->cfg.permissions_path, b->perms.n);
 	}
-	if (rc == 0 && b->cfg.nbinds)
+	if (rc == 0 && (b->cfg.nbinds || b->cfg.ntap_binds))
 		rc = bind_tcp(b);
 	return rc;
 }
@@ -284,6 +323,11 @@ void broker_net_close(struct broker *b)
 	if (b->cfg.nbinds && b->cfg.run_dir) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/broker.endpoints", b->cfg.run_dir);
+		unlink(path);
+	}
+	if (b->cfg.ntap_binds && b->cfg.run_dir) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/tap.endpoints", b->cfg.run_dir);
 		unlink(path);
 	}
 }

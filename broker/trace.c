@@ -2,8 +2,14 @@
  * its pipes, as text, JSON lines, or a btsnoop capture of the hci<->host
  * pipe that btmon, tshark and Wireshark read.
  *
- *   hive-trace [--run-dir DIR] [--pipe SRC:DST]... [--format text|json|btsnoop]
+ *   hive-trace [--run-dir DIR | --tap tcp://ADDR:PORT --keys DIR]
+ *              [--pipe SRC:DST]... [--format text|json|btsnoop]
  *              [-o FILE] [--count N] [--wait]
+ *
+ * A remote tracer connects to the tap a broker publishes on tcp
+ * (hive-launch --tap-bind), authenticated and encrypted with CURVE: our key
+ * pair is KEYS/actors/trace.key (--key-name), the broker's KEYS/broker.pub;
+ * the broker admits only tracers' keys there.
  *
  * It only listens: a SUB socket connected to ipc://RUN_DIR/tap, never a
  * registration with the broker, so attaching and detaching (at any time, by
@@ -57,6 +63,9 @@ struct trace_pipe {
 
 struct trace_opts {
 	char run_dir[4096];
+	const char *tap;      /* tcp://ADDR:PORT of a remote tap; NULL: RUN_DIR/tap */
+	const char *keys_dir; /* CURVE keys for the remote tap */
+	const char *key_name; /* our key: KEYS/actors/NAME.key */
 	struct trace_pipe pipes[TRACE_PIPES_MAX];
 	size_t npipes;
 	enum trace_format format;
@@ -69,6 +78,7 @@ struct tracer {
 	struct trace_opts o;
 	void *zctx;
 	void *sub;
+	void *monitor; /* of sub, on tcp: a refused CURVE handshake */
 	FILE *out;
 	struct arena arena;
 
@@ -90,12 +100,19 @@ struct tracer {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hive-trace [--run-dir DIR] [--pipe SRC:DST]... "
-		"[--format text|json|btsnoop] [-o FILE] [--count N] [--wait]\n"
+		"usage: hive-trace [--run-dir DIR | --tap tcp://ADDR:PORT --keys DIR]\n"
+		"                  [--pipe SRC:DST]... [--format text|json|btsnoop] [-o FILE]\n"
+		"                  [--count N] [--wait]\n"
 		"\n"
 		"Prints what crosses the pipes of a running graph, from its tap.\n"
 		"  --run-dir DIR   the graph's run directory (default $HIVE_RUN_DIR,\n"
 		"                  $XDG_RUNTIME_DIR/hive, /tmp/hive-UID)\n"
+		"  --tap tcp://A:P the tap of a broker on another host (hive-launch --tap-bind;\n"
+		"                  its RUN_DIR/tap.endpoints), over CURVE\n"
+		"  --keys DIR      with --tap: DIR/broker.pub and DIR/actors/trace.key (copied\n"
+		"                  from the broker's hive-launch --keys DIR)\n"
+		"  --key-name NAME with --tap: use DIR/actors/NAME.key (default trace; the\n"
+		"                  broker admits names starting with trace)\n"
 		"  --pipe SRC:DST  trace this pipe, both directions (repeatable; default all;\n"
 		"                  hci:host with --format btsnoop)\n"
 		"  --format F      text (default): time, pipe, size and a one-line decode;\n"
@@ -131,9 +148,13 @@ static bool pipe_is(const struct trace_pipe *p, const char *x, const char *y)
 /* Returns 0 to run, 1 when --help was asked (exit 0), -EINVAL (told). */
 static int parse_args(struct trace_opts *o, int argc, char **argv)
 {
-	enum { OPT_RUN_DIR = 256, OPT_PIPE, OPT_FORMAT, OPT_COUNT, OPT_WAIT, OPT_LOG };
+	enum { OPT_RUN_DIR = 256, OPT_PIPE, OPT_FORMAT, OPT_COUNT, OPT_WAIT, OPT_LOG, OPT_TAP,
+	       OPT_KEYS, OPT_KEY_NAME };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+		{ "tap", required_argument, NULL, OPT_TAP },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "key-name", required_argument, NULL, OPT_KEY_NAME },
 		{ "pipe", required_argument, NULL, OPT_PIPE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -155,6 +176,26 @@ static int parse_args(struct trace_opts *o, int argc, char **argv)
 				hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "--run-dir is too long");
 				return -EINVAL;
 			}
+			break;
+		case OPT_TAP:
+			if (!hive_endpoint_is_tcp(optarg)) {
+				hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "--tap %s: give the broker's "
+					  "tcp://ADDR:PORT tap endpoint (for a local graph use "
+					  "--run-dir)", optarg);
+				return -EINVAL;
+			}
+			o->tap = optarg;
+			break;
+		case OPT_KEYS:
+			o->keys_dir = optarg;
+			break;
+		case OPT_KEY_NAME:
+			if (!hive_name_valid(optarg)) {
+				hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "--key-name %s: not a key name",
+					  optarg);
+				return -EINVAL;
+			}
+			o->key_name = optarg;
 			break;
 		case OPT_PIPE:
 			if (o->npipes == TRACE_PIPES_MAX) {
@@ -229,6 +270,14 @@ static int parse_args(struct trace_opts *o, int argc, char **argv)
 			  argv[optind]);
 		return -EINVAL;
 	}
+	if (o->tap && !o->keys_dir) {
+		hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "--tap %s needs --keys DIR: the remote tap "
+			  "is authenticated and encrypted with CURVE (copy broker.pub and "
+			  "actors/trace.key from the broker's hive-launch --keys DIR)", o->tap);
+		return -EINVAL;
+	}
+	if (!o->key_name)
+		o->key_name = "trace";
 	if (o->format == FORMAT_BTSNOOP) {
 		if (o->npipes == 0) {
 			snprintf(o->pipes[0].a, sizeof o->pipes[0].a, "hci");
@@ -282,6 +331,10 @@ static int tap_check(const struct trace_opts *o)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/tap", o->run_dir);
+	if (o->tap) {
+		hive_logf(TRACE_LOG, HIVE_LOG_INFO, "tracing the tap at %s", o->tap);
+		return 0;
+	}
 	if (o->wait) {
 		hive_logf(TRACE_LOG, HIVE_LOG_INFO, "tracing the graph at %s (waiting for it "
 			  "if it is not running)", o->run_dir);
@@ -311,10 +364,67 @@ static int tap_subscribe(struct tracer *t, const char *a, const char *b)
 	return zmq_setsockopt(t->sub, ZMQ_SUBSCRIBE, topic, (size_t)n) < 0 ? -zmq_errno() : 0;
 }
 
+/* A CURVE client of the remote tap, with a monitor that tells a refused
+ * handshake (the broker says nothing else to a refused key). */
+static int tap_curve(struct tracer *t)
+{
+	char path[4300], server[HIVE_KEY_Z85_LEN + 1], secret[HIVE_KEY_Z85_LEN + 1];
+	char public[HIVE_KEY_Z85_LEN + 1];
+	int rc = hive_curve_check(TRACE_LOG);
+	if (rc == 0) {
+		hive_key_path(path, sizeof path, t->o.keys_dir, "broker", false);
+		rc = hive_key_load(path, server, false);
+	}
+	if (rc == 0) {
+		hive_key_path(path, sizeof path, t->o.keys_dir, t->o.key_name, true);
+		rc = hive_key_load(path, secret, true);
+	}
+	if (rc == 0 && zmq_curve_public(public, secret) < 0)
+		rc = -EINVAL;
+	if (rc == 0 &&
+	    (zmq_setsockopt(t->sub, ZMQ_CURVE_SERVERKEY, server, HIVE_KEY_Z85_LEN + 1) < 0 ||
+	     zmq_setsockopt(t->sub, ZMQ_CURVE_PUBLICKEY, public, HIVE_KEY_Z85_LEN + 1) < 0 ||
+	     zmq_setsockopt(t->sub, ZMQ_CURVE_SECRETKEY, secret, HIVE_KEY_Z85_LEN + 1) < 0))
+		rc = -zmq_errno();
+	memset(secret, 0, sizeof secret);
+	if (rc < 0)
+		return rc;
+	if (zmq_socket_monitor(t->sub, "inproc://trace-monitor",
+			       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+			       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) < 0)
+		return -zmq_errno();
+	t->monitor = zmq_socket(t->zctx, ZMQ_PAIR);
+	int linger = 0;
+	if (!t->monitor || zmq_setsockopt(t->monitor, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+	    zmq_connect(t->monitor, "inproc://trace-monitor") < 0)
+		return -zmq_errno();
+	return 0;
+}
+
+/* -EACCES when the monitor saw the broker refuse our handshake. */
+static int tap_refused(struct tracer *t)
+{
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	int rc = 0;
+	if (t->monitor && zmq_msg_recv(&m, t->monitor, ZMQ_DONTWAIT) >= 0 &&
+	    zmq_msg_size(&m) >= 2) {
+		hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "the broker at %s refused our CURVE handshake: "
+			  "is %s/actors/%s.key a tracer's key it knows (hive-launch --tap-bind "
+			  "makes actors/trace.key) and %s/broker.pub its key?", t->o.tap,
+			  t->o.keys_dir, t->o.key_name, t->o.keys_dir);
+		rc = -EACCES;
+	}
+	zmq_msg_close(&m);
+	return rc;
+}
+
 static int tap_open(struct tracer *t)
 {
 	char endpoint[4200];
 	snprintf(endpoint, sizeof endpoint, "ipc://%s/tap", t->o.run_dir);
+	if (t->o.tap)
+		snprintf(endpoint, sizeof endpoint, "%s", t->o.tap);
 	t->zctx = zmq_ctx_new();
 	if (!t->zctx)
 		return -zmq_errno();
@@ -335,6 +445,8 @@ static int tap_open(struct tracer *t)
 	}
 	if (t->o.npipes == 0 && zmq_setsockopt(t->sub, ZMQ_SUBSCRIBE, "", 0) < 0)
 		rc = -zmq_errno();
+	if (rc == 0 && t->o.tap)
+		rc = tap_curve(t);
 	if (rc < 0)
 		return rc;
 	if (zmq_connect(t->sub, endpoint) < 0) {
@@ -544,6 +656,9 @@ static int trace_run(struct tracer *t)
 		int f = flush_out(t);
 		if (f < 0)
 			return f;
+		f = tap_refused(t);
+		if (f < 0)
+			return f;
 	}
 	return 0;
 }
@@ -583,6 +698,9 @@ static void tracer_fini(struct tracer *t)
 	if (t->sub)
 		zmq_close(t->sub);
 	t->sub = NULL;
+	if (t->monitor)
+		zmq_close(t->monitor);
+	t->monitor = NULL;
 	if (t->zctx)
 		zmq_ctx_term(t->zctx);
 	t->zctx = NULL;
@@ -628,7 +746,7 @@ int main(int argc, char **argv)
 		rc = flush_out(t);
 	if (rc == -EPIPE)
 		rc = 0; /* the reader went away: that ends a trace too */
-	else if (rc < 0 && rc != -ENOENT && rc != -ECONNREFUSED)
+	else if (rc < 0 && rc != -ENOENT && rc != -ECONNREFUSED && rc != -EACCES)
 		hive_logf(TRACE_LOG, HIVE_LOG_ERROR, "tracing stopped: %s", strerror(-rc));
 	hive_logf(TRACE_LOG, rc == 0 ? HIVE_LOG_INFO : HIVE_LOG_DEBUG,
 		  "%llu %s written, %llu not for this format and %llu malformed skipped",

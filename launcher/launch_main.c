@@ -22,6 +22,7 @@ struct launch_opts {
 	const char *run_dir;    /* NULL: hive_default_run_dir() */
 	struct strv sets;       /* "ACTOR.KEY=VALUE" */
 	struct strv binds;      /* tcp:// endpoints of the broker */
+	struct strv tap_binds;  /* tcp:// endpoints of the broker's tap */
 	const char *keys_dir;
 	long max_restarts;      /* -1: the graph's */
 	long period_s;          /* -1: the graph's */
@@ -35,10 +36,12 @@ static void usage(FILE *f)
 		"                   [--set ACTOR.KEY=VALUE]... [--max-restarts N] [--period S]\n"
 		"                   [--log-level error|warn|info|debug|trace]\n"
 		"                   [--keys DIR] [--bind tcp://ADDR:PORT]...\n"
+		"                   [--tap-bind tcp://ADDR:PORT]...\n"
 		"\n"
 		"Starts the broker and the actors of GRAPH.json (default: %s, the whole\n"
 		"stack), prints \"ready\" on stdout once every actor is ready, restarts actors\n"
-		"that die, and stops everything on SIGINT or SIGTERM.\n"
+		"that die, and stops everything on SIGINT or SIGTERM (remote actors get a\n"
+		"Stop message and are waited for).\n"
 		"\n"
 		"  --transport SPEC       the controller transport: --set hci.transport=SPEC\n"
 		"  --run-dir DIR          where the broker's sockets live (default: $HIVE_RUN_DIR,\n"
@@ -54,6 +57,11 @@ static void usage(FILE *f)
 		"  --bind tcp://ADDR:PORT the broker also serves actors of other hosts there\n"
 		"                         (needs --keys); \"where\": \"remote\" actors register\n"
 		"                         there with --broker tcp://ADDR:PORT --keys DIR\n"
+		"  --tap-bind tcp://ADDR:PORT\n"
+		"                         the broker also publishes its tap there, with CURVE, to\n"
+		"                         tracers of other hosts: hive-trace --tap tcp://ADDR:PORT\n"
+		"                         --keys DIR (with broker.pub and actors/trace.key, made\n"
+		"                         here; port 0 picks one, in RUN_DIR/tap.endpoints)\n"
 		"\n"
 		"Exit status: 0 stopped by a signal or a Stop message; 1 bad usage or graph, or\n"
 		"the graph did not start; 2 an actor restarted too often.\n", DEFAULT_GRAPH);
@@ -111,6 +119,15 @@ static int parse_opts(struct launch_opts *o, int argc, char **argv)
 			} else {
 				rc = strv_push(&o->binds, v);
 			}
+		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--tap-bind", &rc))) {
+			if (!hive_endpoint_is_tcp(v)) {
+				hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--tap-bind %s: give a "
+					  "tcp://ADDR:PORT endpoint (the ipc tap is always the run "
+					  "directory's)", v);
+				rc = -EINVAL;
+			} else {
+				rc = strv_push(&o->tap_binds, v);
+			}
 		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--set", &rc))) {
 			rc = strv_push(&o->sets, v);
 		} else if (rc == 0 && (v = opt_value(argc, argv, &i, "--max-restarts", &rc))) {
@@ -140,9 +157,11 @@ static int parse_opts(struct launch_opts *o, int argc, char **argv)
 			o->graph_path = argv[i];
 		}
 	}
-	if (rc == 0 && o->binds.n && !o->keys_dir) {
-		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "--bind %s needs --keys DIR: every tcp "
-			  "endpoint is authenticated and encrypted with CURVE", o->binds.v[0]);
+	if (rc == 0 && (o->binds.n || o->tap_binds.n) && !o->keys_dir) {
+		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "%s %s needs --keys DIR: every tcp "
+			  "endpoint is authenticated and encrypted with CURVE",
+			  o->binds.n ? "--bind" : "--tap-bind",
+			  o->binds.n ? o->binds.v[0] : o->tap_binds.v[0]);
 		rc = -EINVAL;
 	}
 	return rc;
@@ -299,6 +318,8 @@ static int prepare_broker(struct launcher *l)
 		rc = push_option(&c->argv, "--keys", "%s", l->keys_dir);
 	for (size_t i = 0; rc == 0 && l->binds && i < l->binds->n; i++)
 		rc = push_option(&c->argv, "--bind", "%s", l->binds->v[i]);
+	for (size_t i = 0; rc == 0 && l->tap_binds && i < l->tap_binds->n; i++)
+		rc = push_option(&c->argv, "--tap-bind", "%s", l->tap_binds->v[i]);
 	if (rc == 0)
 		rc = push_option(&c->argv, "--permissions", "%s", l->perm_path);
 	return rc;
@@ -328,12 +349,16 @@ static int prepare_keys(struct launcher *l)
 {
 	if (!l->keys_dir)
 		return 0;
-	const char **names = calloc(l->graph->nactors ? l->graph->nactors : 1, sizeof *names);
+	const char **names = calloc(l->graph->nactors + 1, sizeof *names);
 	if (!names)
 		return -ENOMEM;
+	size_t n = 0;
 	for (size_t i = 0; i < l->graph->nactors; i++)
-		names[i] = l->graph->actors[i].name;
-	int rc = hive_keys_prepare(l->keys_dir, names, l->graph->nactors);
+		names[n++] = l->graph->actors[i].name;
+	/* The remote tracer's key: the tap admits trace*.pub keys only. */
+	if (l->tap_binds && l->tap_binds->n)
+		names[n++] = "trace";
+	int rc = hive_keys_prepare(l->keys_dir, names, n);
 	free(names);
 	if (rc < 0)
 		hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "cannot prepare the CURVE keys in %s; see "
@@ -510,6 +535,7 @@ int main(int argc, char **argv)
 		rc = load_graph(&l, &o);
 		l.keys_dir = o.keys_dir;
 		l.binds = &o.binds;
+		l.tap_binds = &o.tap_binds;
 		snprintf(l.perm_path, sizeof l.perm_path, "%s/permissions.json", l.run_dir);
 		if (rc == 0)
 			rc = prepare_children(&l, &o);
@@ -529,5 +555,6 @@ int main(int argc, char **argv)
 	launcher_fini(&l);
 	strv_free(&o.sets);
 	strv_free(&o.binds);
+	strv_free(&o.tap_binds);
 	return status;
 }

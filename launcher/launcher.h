@@ -43,6 +43,7 @@ struct launcher {
 	char bin_dir[4096];
 	const char *keys_dir;   /* --keys: CURVE keys for tcp; NULL: none */
 	struct strv *binds;     /* --bind tcp://...: the broker's tcp endpoints */
+	struct strv *tap_binds; /* --tap-bind tcp://...: the tap's tcp endpoints */
 	char perm_path[4200];   /* RUN_DIR/permissions.json, handed to the broker */
 	pid_t self;
 	int lock_fd;

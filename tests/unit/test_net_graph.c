@@ -156,7 +156,8 @@ Test(net_graph, shutdown_sends_stop_to_remote_actors_which_exit)
 	ep[strcspn(ep, "\n")] = '\0';
 	char log[700];
 	snprintf(log, sizeof log, "%s/r1.log", l.dir);
-	const char *argv[] = { "hive-echo", "--name", "r1", "--broker", ep, "--keys", l.keys, NULL };
+	const char *argv[] = { "hive-echo", "--name", "r1", "--broker", ep, "--keys", l.keys,
+			       "--log-level", "info", NULL };
 	pid_t r1 = th_spawn(argv, NULL, log);
 	cr_assert(th_file_contains(l.out, "ready\n", TH_DEADLINE_MS),
 		  "no ready; launcher:\n%s\nr1:\n%s", th_slurp(l.err, NULL), th_slurp(log, NULL));

@@ -10,7 +10,10 @@
  *   through l2cap (A) -> gatt (B) -> app; then B's veth is cut: gatt and smp
  *   are declared down within the 3 s heartbeat bound (Status and the
  *   launcher's log); the veth comes back: both register again, the link and
- *   its encryption survived, notifications flow and a read is answered.
+ *   its encryption survived, notifications flow and a read is answered;
+ *   stopping the central's launcher stops gatt and smp in B (Stop).
+ * A tracer in C follows the gatt<->app pipe on A's tap over tcp+CURVE (the
+ * remote tap); one holding an actor's key instead of a tracer's is refused.
  *
  * A machine that cannot make namespaces (not root, no iproute2, a container
  * without the capability) skips with the reason, never passes. */
@@ -166,6 +169,35 @@ static void notify(struct notes *nt, uint8_t v)
 	cr_assert(e2e_call(&run, &run.p, "gatt", &req, "notify"), "%s", run.err);
 }
 
+/* Waits until the central broker's tap has at least n subscriptions. */
+static bool wait_tap_subscriptions(uint32_t n)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (hive_now_ns() < deadline) {
+		Hive__Status *st = th_status(run.c.a, TH_DEADLINE_MS);
+		bool ok = st && st->tap_subscriptions >= n;
+		hive__status__free_unpacked(st, NULL);
+		if (ok)
+			return true;
+		e2e_pump(&run);
+	}
+	return false;
+}
+
+/* A tracer in C on the central broker's tap over tcp+CURVE (A's address
+ * toward C): the gatt<->app pipe, n messages as JSON lines into out. */
+static pid_t remote_tracer(const char *key_name, unsigned n, const char *out, const char *err)
+{
+	char count[16];
+	snprintf(count, sizeof count, "%u", n);
+	const char *argv[] = { "hive-trace", "--tap", stk.tap_ep, "--keys", stk.keys,
+			       "--key-name", key_name, "--pipe", "gatt:app", "--format", "json",
+			       "--count", count, "-o", out, NULL };
+	pid_t pid = netns_spawn(&lab, NETNS_C, argv, NULL, err);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
 static bool wait_notes(struct notes *nt, uint64_t want, int ms)
 {
 	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
@@ -178,17 +210,41 @@ static bool wait_notes(struct notes *nt, uint64_t want, int ms)
 Test(netns, three_namespaces_discover_pair_notify_cut_and_recover)
 {
 	make_lab_or_skip();
+	stk.tap = true;
 	cr_assert(netns_stack_start(&lab, &stk, &run), "%s", run.err);
 	uint32_t hrm = 0, name = 0;
 	discover(&hrm, &name);
 	pair();
 	struct notes nt = { .handle = hrm };
 	subscribe(&nt);
+
+	/* The remote tap: an actor's key does not open it; the tracer's does. */
+	char tout[800], terr[800], rerr[800];
+	snprintf(tout, sizeof tout, "%s/remote-tap.json", run.dir);
+	snprintf(terr, sizeof terr, "%s/remote-tap.err", run.dir);
+	snprintf(rerr, sizeof rerr, "%s/refused-tap.err", run.dir);
+	pid_t rogue = remote_tracer("gatt", 1, tout, rerr);
+	int st = th_wait_exit(rogue, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1,
+		  "a tracer with gatt's key was not refused (0x%x):\n%s", st, th_slurp(rerr, NULL));
+	cr_assert(th_file_contains(rerr, "refused our CURVE handshake", 1000));
+	cr_assert(th_file_contains(stk.central_err, "refused gatt's key on the tap", 1000));
+	pid_t tracer = remote_tracer("trace", 5, tout, terr);
+	cr_assert(wait_tap_subscriptions(2), "the remote tracer did not subscribe:\n%s",
+		  th_slurp(terr, NULL));
+
 	for (uint8_t v = 1; v <= 5; v++)
 		notify(&nt, v);
 	cr_assert(wait_notes(&nt, 5, E2E_DEADLINE_MS), "%llu of 5 notifications reached the "
 		  "central's app", (unsigned long long)nt.n);
 	cr_assert_eq(nt.last, 5);
+	st = th_wait_exit(tracer, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the remote tracer did not see its 5 messages (0x%x):\n%s", st,
+		  th_slurp(terr, NULL));
+	cr_assert(th_file_contains(tout, "\"source\":\"gatt\",\"destination\":\"app\"", 1000) &&
+		  th_file_contains(tout, "\"body\":\"gatt_event\"", 1000), "%s",
+		  th_slurp(tout, NULL));
 
 	/* Cut B's link: gatt and smp fall silent. */
 	const char *const remote[] = { "gatt", "smp", NULL };
@@ -233,7 +289,7 @@ Test(netns, three_namespaces_discover_pair_notify_cut_and_recover)
 	 * them Stop (they are not its children) and they exit. */
 	hive_actor_destroy(&run.c.a);
 	kill(run.c.launch, SIGTERM);
-	int st = th_wait_exit(stk.gatt, TH_DEADLINE_MS);
+	st = th_wait_exit(stk.gatt, TH_DEADLINE_MS);
 	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "gatt in B did not exit on the launcher's Stop (0x%x):\n%s", st,
 		  th_slurp(stk.gatt_log, NULL));
