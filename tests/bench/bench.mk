@@ -17,3 +17,8 @@ hive-bench-coc_SRCS := tests/bench/bench_coc.c tests/support/harness.c
 # P-256 operations per second through actors/smp/smp_crypto.c.
 PROGRAMS += hive-bench-pair
 hive-bench-pair_SRCS := tests/bench/bench_pair.c tests/support/harness.c tests/support/e2e.c actors/smp/smp_crypto.c
+# hive-bench-net: the read round trip and notifications/s with gatt in another
+# network namespace over tcp+CURVE, next to all-ipc (the test_netns lab).
+PROGRAMS += hive-bench-net
+hive-bench-net_SRCS := tests/bench/bench_net.c tests/unit/netns_util.c tests/support/harness.c \
+	tests/support/e2e.c

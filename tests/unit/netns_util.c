@@ -253,20 +253,21 @@ static bool write_central_graph(struct netns_stack *s, struct e2e *e)
 	return fclose(f) == 0 ? true : e2e_fail(e, "cannot write %s", s->graph);
 }
 
-/* The peer graph, in C: e2e_launch's command inside the namespace. */
+/* The peer graph, in C: e2e_launch's command inside the namespace
+ * (launcher/graphs/LABEL.json). */
 static bool launch_peer(struct netns_lab *l, struct e2e *e)
 {
 	struct e2e_side *p = &e->p;
 	char cwd[1024], graph[1200], transport[700], ks[700], err[700];
 	if (!getcwd(cwd, sizeof cwd))
 		return e2e_fail(e, "getcwd");
-	snprintf(graph, sizeof graph, "%s/launcher/graphs/peripheral.json", cwd);
-	snprintf(p->run, sizeof p->run, "%s/peripheral", e->dir);
-	snprintf(p->ks, sizeof p->ks, "%s/peripheral-bonds.sqlite3", e->dir);
+	snprintf(graph, sizeof graph, "%s/launcher/graphs/%s.json", cwd, p->label);
+	snprintf(p->run, sizeof p->run, "%s/%s", e->dir, p->label);
+	snprintf(p->ks, sizeof p->ks, "%s/%s-bonds.sqlite3", e->dir, p->label);
 	snprintf(transport, sizeof transport, "unix:%s", p->sock);
 	snprintf(ks, sizeof ks, "smp.keystore=%s", p->ks);
-	snprintf(p->out, sizeof p->out, "%s/launch-peripheral.out", e->dir);
-	snprintf(err, sizeof err, "%s/launch-peripheral.err", e->dir);
+	snprintf(p->out, sizeof p->out, "%s/launch-%s.out", e->dir, p->label);
+	snprintf(err, sizeof err, "%s/launch-%s.err", e->dir, p->label);
 	p->launches++;
 	mkdir(p->run, 0700);
 	const char *argv[] = { "hive-launch", graph, "--transport", transport, "--run-dir", p->run,
@@ -351,7 +352,8 @@ bool netns_stack_start(struct netns_lab *l, struct netns_stack *s, struct e2e *e
 		return e2e_fail(e, "no run directory");
 	snprintf(e->dir, sizeof e->dir, "%s", d);
 	free(d);
-	e->p.label = "peripheral";
+	if (!e->p.label)
+		e->p.label = "peripheral";
 	e->c.label = "central";
 	e->c.smp_subscribe = true;
 	if (!e2e_start_vctrl(e) || !write_central_graph(s, e) || !launch_peer(l, e))
@@ -359,8 +361,8 @@ bool netns_stack_start(struct netns_lab *l, struct netns_stack *s, struct e2e *e
 	if (!launch_central(l, s, e) || !start_remote(l, s, e))
 		return false;
 	if (!th_file_contains(e->p.out, "ready", E2E_DEADLINE_MS))
-		return e2e_fail(e, "the peer graph in %s did not start (see %s/launch-peripheral.err)",
-				l->ns[NETNS_C], e->dir);
+		return e2e_fail(e, "the peer graph in %s did not start (see %s/launch-%s.err)",
+				l->ns[NETNS_C], e->dir, e->p.label);
 	return e2e_join(e, &e->p) && e2e_join(e, &e->c) && e2e_connect(e);
 }
 

@@ -53,7 +53,8 @@ int netns_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- the stack spread over the lab ----------------------------------------
 
- * C: the peer graph (launcher/graphs/peripheral.json), all ipc.
+ * C: the peer graph (launcher/graphs/E->P.LABEL.json, default peripheral),
+ *    all ipc.
  * A: the central's broker, bound on tcp://ADDR_A:0 (toward B) with CURVE,
  *    with hci, host and l2cap; gatt and smp are "where": "remote".
  * B: hive-gatt and hive-smp started by hand, registering over tcp.
