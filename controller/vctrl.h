@@ -40,6 +40,10 @@ struct vctrl_config {
 	uint64_t adv_min_period_ns; /* floor of the advertising event period */
 	bool paced;                 /* deliver ACL data at connection events (the
 				     * connection interval) rather than at once */
+	bool no_extended;           /* a controller without LE Extended Advertising:
+				     * neither the feature bit nor the extended
+				     * advertising, scanning and create connection
+				     * commands (Unknown HCI Command) */
 	size_t outbox_max;          /* bytes kept for a host that does not read; 0: 4 MiB */
 	vctrl_rand_fn rand;         /* LE Rand; NULL: LE Rand fails */
 	void *rand_arg;

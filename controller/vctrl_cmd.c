@@ -85,6 +85,8 @@ static uint8_t on_read_local_supported_commands(struct vctrl_radio *r, struct vc
 {
 	uint8_t bits[64];
 	vctrl_supported_commands(bits);
+	if (r->cfg.no_extended)
+		vctrl_ext_commands_clear(bits);
 	wr_bytes(ret, bits, sizeof bits);
 	return HCI_SUCCESS;
 }
@@ -152,6 +154,8 @@ static uint8_t on_le_read_local_supported_features(struct vctrl_radio *r, struct
 {
 	uint8_t f[8];
 	vctrl_le_features(f);
+	if (r->cfg.no_extended)
+		f[1] &= (uint8_t)~0x10; /* bit 12 LE Extended Advertising */
 	wr_bytes(ret, f, 8);
 	return HCI_SUCCESS;
 }
@@ -530,6 +534,14 @@ static const struct vctrl_cmd_entry *find_command(uint16_t opcode)
 	return bsearch(&opcode, commands, N_COMMANDS, sizeof commands[0], entry_cmp);
 }
 
+/* Clears the bits of the extended advertising family (--no-extended). */
+void vctrl_ext_commands_clear(uint8_t out[64])
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].api == VCTRL_API_EXT && commands[i].bit >= 0)
+			out[commands[i].bit / 8] &= (uint8_t)~(1u << (commands[i].bit % 8));
+}
+
 void vctrl_supported_commands(uint8_t out[64])
 {
 	memset(out, 0, 64);
@@ -577,6 +589,8 @@ void vctrl_on_command(struct vctrl_radio *r, struct vctrl *c, const uint8_t *p, 
 	struct wr ret = wr_init(retbuf, sizeof retbuf);
 	size_t mark = c->out_len;
 	uint8_t status;
+	if (e && e->api == VCTRL_API_EXT && r->cfg.no_extended)
+		e = NULL; /* this controller has no extended advertising */
 	uint8_t kind = e ? e->kind : CC;
 	if (!e) {
 		status = HCI_UNKNOWN_COMMAND;

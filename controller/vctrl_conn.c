@@ -422,6 +422,8 @@ uint8_t on_le_read_remote_features(struct vctrl_radio *r, struct vctrl *c,
 	if (vctrl_le_event_on(c, HCI_LE_READ_REMOTE_FEATURES_COMPLETE)) {
 		uint8_t f[8], buf[VCTRL_PKT_MAX];
 		vctrl_le_features(f);
+		if (r->cfg.no_extended)
+			f[1] &= (uint8_t)~0x10; /* bit 12 LE Extended Advertising */
 		struct wr w = wr_init(buf, sizeof buf);
 		vctrl_evt_le_remote_features(&w, HCI_SUCCESS, handle, f);
 		vctrl_send(r, c, &w);

@@ -302,6 +302,7 @@ bool vctrl_send_event(struct vctrl_radio *r, struct vctrl *c, const struct wr *w
 void vctrl_on_command(struct vctrl_radio *r, struct vctrl *c, const uint8_t *p, size_t n);
 /* The Supported_Commands bit field built from the command table. */
 void vctrl_supported_commands(uint8_t out[64]);
+void vctrl_ext_commands_clear(uint8_t out[64]);
 
 /* Command handlers: return the status; Command Complete handlers append
  * their return parameters after the status to ret. */

@@ -91,6 +91,8 @@ static const char usage[] =
 	"  --address-base A   public address of controller 0, as 02:48:49:56:45:00\n"
 	"                     (the default); controller i has A + i\n"
 	"  --adv-min-ms N     floor of the advertising event period (default 20)\n"
+	"  --no-extended      controllers without LE Extended Advertising (legacy\n"
+	"                     advertising, scanning and connecting only)\n"
 	"  --paced            deliver ACL data at connection events (every\n"
 	"                     connection interval) rather than at once\n"
 	"  --log-level L      error, warn, info, debug, trace (default $HIVE_LOG or info)\n"
@@ -208,6 +210,10 @@ static int parse_args(struct vctrl_main *m, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
 			exit(0);
+		}
+		if (strcmp(a, "--no-extended") == 0) {
+			m->cfg.no_extended = true;
+			continue;
 		}
 		if (strcmp(a, "--paced") == 0) {
 			m->cfg.paced = true;

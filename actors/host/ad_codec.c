@@ -260,7 +260,7 @@ static struct ad_entry *entry_for(struct ad_acc *acc, const struct ad_report_in 
 
 const struct ad_entry *ad_acc_update(struct ad_acc *acc, const struct ad_report_in *r)
 {
-	if (r->len > AD_DATA_MAX || (r->len && !r->data))
+	if (r->len > AD_EXT_MAX || (r->len && !r->data))
 		return NULL;
 	if (r->event_type == AD_EVT_SCAN_RSP) {
 		struct ad_entry *e = entry_for(acc, r, false);
@@ -281,6 +281,11 @@ const struct ad_entry *ad_acc_update(struct ad_acc *acc, const struct ad_report_
 	e->seen = ++acc->clock;
 	e->adv_type = r->event_type;
 	e->rssi = r->rssi;
+	e->extended = r->extended;
+	e->truncated = r->truncated;
+	e->primary_phy = r->primary_phy;
+	e->secondary_phy = r->secondary_phy;
+	e->sid = r->sid;
 	if (r->len)
 		memcpy(e->adv, r->data, r->len);
 	e->adv_len = r->len;
@@ -318,7 +323,8 @@ const struct ad_entry *ad_acc_take_pending(struct ad_acc *acc)
 
 bool ad_entry_connectable(const struct ad_entry *e)
 {
-	return e->adv_type == AD_EVT_ADV_IND || e->adv_type == AD_EVT_ADV_DIRECT_IND;
+	return e->adv_type == AD_EVT_ADV_IND || e->adv_type == AD_EVT_ADV_DIRECT_IND ||
+	       e->adv_type == AD_EVT_EXT_CONNECTABLE;
 }
 
 bool ad_entry_scannable(const struct ad_entry *e)

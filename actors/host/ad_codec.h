@@ -36,6 +36,8 @@
 
 #define AD_LEGACY_MAX 31
 #define AD_DATA_MAX 251
+/* Extended advertising data or scan response, whole (Vol 4 Part E 7.8.57). */
+#define AD_EXT_MAX 1650
 #define AD_UUIDS_MAX 16
 #define AD_MANUF_MAX 4
 #define AD_SVC_MAX 4
@@ -105,6 +107,9 @@ int ad_build(const struct ad_fields *f, uint8_t *out, size_t cap);
 #define AD_EVT_ADV_SCAN_IND 0x02
 #define AD_EVT_ADV_NONCONN_IND 0x03
 #define AD_EVT_SCAN_RSP 0x04
+/* Not a legacy type: an extended advertisement that is connectable and not
+ * scannable (the accumulator's view of an extended report). */
+#define AD_EVT_EXT_CONNECTABLE 0x05
 
 #define AD_ACC_MAX 32
 /* Scannable advertisements seen without a response before the host reports
@@ -112,12 +117,17 @@ int ad_build(const struct ad_fields *f, uint8_t *out, size_t cap);
 #define AD_ACC_PATIENCE 3
 
 struct ad_report_in {
-	uint8_t event_type;
+	uint8_t event_type; /* AD_EVT_* */
 	uint8_t addr_type;
 	uint8_t addr[6];
 	const uint8_t *data;
-	uint8_t len;
+	uint16_t len;
 	int8_t rssi;
+	/* Extended advertising reports only (zero otherwise). */
+	bool extended;   /* not a legacy PDU */
+	bool truncated;  /* the controller lost the rest of the data */
+	uint8_t primary_phy, secondary_phy;
+	uint8_t sid;
 };
 
 /* One device: its last advertisement and scan response. */
@@ -130,9 +140,11 @@ struct ad_entry {
 	uint8_t addr[6];
 	uint8_t adv_type; /* event type of the advertisement */
 	int8_t rssi;
-	uint8_t adv_len, rsp_len;
-	uint8_t adv[AD_DATA_MAX];
-	uint8_t rsp[AD_DATA_MAX];
+	uint16_t adv_len, rsp_len;
+	bool extended, truncated; /* of the advertisement */
+	uint8_t primary_phy, secondary_phy, sid;
+	uint8_t adv[AD_EXT_MAX];
+	uint8_t rsp[AD_EXT_MAX];
 	uint64_t seen; /* update counter, for eviction */
 };
 

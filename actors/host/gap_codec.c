@@ -198,6 +198,181 @@ int gap_parse_adv_report(const uint8_t *p, size_t len, gap_report_fn fn, void *a
 	return n;
 }
 
+/* ---- extended ---------------------------------------------------------------- */
+
+int gap_build_ext_adv_params(uint8_t *out, size_t cap, const struct gap_ext_adv_params *p)
+{
+	static const uint8_t zero[6];
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, p->handle);
+	wr_le16(&w, p->props);
+	wr_le24(&w, p->interval_min);
+	wr_le24(&w, p->interval_max);
+	wr_u8(&w, 0x07); /* all three primary channels */
+	wr_u8(&w, p->own_addr_type);
+	wr_u8(&w, 0); /* peer address type (directed only) */
+	wr_bytes(&w, zero, 6);
+	wr_u8(&w, p->filter_policy);
+	wr_u8(&w, (uint8_t)p->tx_power);
+	wr_u8(&w, p->primary_phy);
+	wr_u8(&w, 0); /* secondary max skip */
+	wr_u8(&w, p->secondary_phy);
+	wr_u8(&w, p->sid);
+	wr_u8(&w, 0); /* no scan request notifications */
+	return done(&w);
+}
+
+int gap_build_ext_adv_data(uint8_t *out, size_t cap, uint8_t handle, uint8_t operation,
+			   const uint8_t *data, size_t len)
+{
+	if (len > GAP_EXT_FRAG_MAX)
+		return -EMSGSIZE;
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, handle);
+	wr_u8(&w, operation);
+	wr_u8(&w, 0x01); /* the controller should not fragment */
+	wr_u8(&w, (uint8_t)len);
+	if (len)
+		wr_bytes(&w, data, len);
+	return done(&w);
+}
+
+int gap_build_ext_adv_enable(uint8_t *out, size_t cap, bool enable, uint8_t handle)
+{
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, enable);
+	wr_u8(&w, 1); /* one set */
+	wr_u8(&w, handle);
+	wr_le16(&w, 0); /* no duration */
+	wr_u8(&w, 0);   /* no event limit */
+	return done(&w);
+}
+
+int gap_build_set_random_address(uint8_t *out, size_t cap, uint8_t handle,
+				 const uint8_t addr[6])
+{
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, handle);
+	wr_bytes(&w, addr, 6);
+	return done(&w);
+}
+
+int gap_build_ext_scan_params(uint8_t *out, size_t cap, const struct gap_ext_scan_params *p)
+{
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, p->own_addr_type);
+	wr_u8(&w, p->filter_policy);
+	wr_u8(&w, p->phys);
+	for (unsigned bit = 0; bit < 3; bit++) {
+		if (!(p->phys & (1u << bit)))
+			continue;
+		wr_u8(&w, p->active);
+		wr_le16(&w, p->interval);
+		wr_le16(&w, p->window);
+	}
+	return done(&w);
+}
+
+int gap_build_ext_scan_enable(uint8_t *out, size_t cap, bool enable, bool filter_duplicates,
+			      uint16_t duration)
+{
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, enable);
+	wr_u8(&w, filter_duplicates);
+	wr_le16(&w, duration);
+	wr_le16(&w, 0); /* no periods */
+	return done(&w);
+}
+
+int gap_build_ext_create_conn(uint8_t *out, size_t cap, const struct gap_ext_create_conn *p)
+{
+	struct wr w = wr_init(out, cap);
+	wr_u8(&w, p->use_filter_accept_list);
+	wr_u8(&w, p->own_addr_type);
+	wr_u8(&w, p->peer_type);
+	wr_bytes(&w, p->peer, 6);
+	wr_u8(&w, p->phys);
+	for (unsigned bit = 0; bit < 3; bit++) {
+		if (!(p->phys & (1u << bit)))
+			continue;
+		wr_le16(&w, p->scan_interval);
+		wr_le16(&w, p->scan_window);
+		wr_le16(&w, p->interval_min);
+		wr_le16(&w, p->interval_max);
+		wr_le16(&w, p->latency);
+		wr_le16(&w, p->timeout);
+		wr_le16(&w, 0); /* connection event length: no preference */
+		wr_le16(&w, 0);
+	}
+	return done(&w);
+}
+
+#define EXT_REPORTS_MAX 10
+
+/* The legacy PDUs an extended report may describe (7.7.65.13). */
+static bool legacy_event_valid(uint16_t t)
+{
+	switch (t & 0x1f) {
+	case 0x13: /* ADV_IND */
+	case 0x15: /* ADV_DIRECT_IND */
+	case 0x12: /* ADV_SCAN_IND */
+	case 0x10: /* ADV_NONCONN_IND */
+	case 0x1b: /* SCAN_RSP to an ADV_IND */
+	case 0x1a: /* SCAN_RSP to an ADV_SCAN_IND */
+		return GAP_EXT_STATUS(t) == GAP_EXT_COMPLETE;
+	default:
+		return false;
+	}
+}
+
+int gap_parse_ext_adv_report(const uint8_t *p, size_t len, gap_ext_report_fn fn, void *arg)
+{
+	struct gap_ext_report rep[EXT_REPORTS_MAX];
+	struct rd r = rd_init(p, len);
+	uint8_t n = rd_u8(&r);
+	if (n < 1 || n > EXT_REPORTS_MAX)
+		return -EBADMSG;
+	for (unsigned i = 0; i < n; i++) {
+		struct gap_ext_report *x = &rep[i];
+		x->event_type = rd_le16(&r);
+		x->addr_type = rd_u8(&r);
+		rd_copy(&r, x->addr, 6);
+		x->primary_phy = rd_u8(&r);
+		x->secondary_phy = rd_u8(&r);
+		x->sid = rd_u8(&r);
+		x->tx_power = (int8_t)rd_u8(&r);
+		x->rssi = (int8_t)rd_u8(&r);
+		rd_skip(&r, 2 + 1 + 6); /* periodic interval, direct address type and address */
+		x->len = rd_u8(&r);
+		x->data = rd_ptr(&r, x->len);
+		if (!rd_ok(&r) || (x->event_type & 0xff80) ||
+		    GAP_EXT_STATUS(x->event_type) == 3)
+			return -EBADMSG;
+		if ((x->event_type & GAP_EXT_EVT_LEGACY) &&
+		    (!legacy_event_valid(x->event_type) || x->len > AD_LEGACY_MAX))
+			return -EBADMSG;
+	}
+	if (!rd_end(&r))
+		return -EBADMSG;
+	for (unsigned i = 0; i < n; i++)
+		fn(arg, &rep[i]);
+	return n;
+}
+
+uint8_t gap_ext_event_to_ad(uint16_t t)
+{
+	bool conn = t & GAP_EXT_EVT_CONNECTABLE, scan = t & GAP_EXT_EVT_SCANNABLE;
+	if (t & GAP_EXT_EVT_SCAN_RSP)
+		return AD_EVT_SCAN_RSP;
+	if (t & GAP_EXT_EVT_DIRECTED)
+		return conn ? AD_EVT_ADV_DIRECT_IND : AD_EVT_ADV_NONCONN_IND;
+	if (conn && scan)
+		return AD_EVT_ADV_IND;
+	if (conn)
+		return AD_EVT_EXT_CONNECTABLE;
+	return scan ? AD_EVT_ADV_SCAN_IND : AD_EVT_ADV_NONCONN_IND;
+}
+
 int gap_decode_rssi(const uint8_t *ret, size_t len, uint16_t *handle, int8_t *rssi)
 {
 	struct rd r = rd_init(ret, len);

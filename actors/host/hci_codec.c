@@ -172,6 +172,29 @@ int hci_decode_le_ltk_request(const uint8_t *p, size_t len, struct hci_le_ltk_re
 	return rd_ok(&r) ? 0 : -EBADMSG;
 }
 
+int hci_decode_le_adv_set_terminated(const uint8_t *p, size_t len,
+				     struct hci_le_adv_set_terminated *o)
+{
+	struct rd r = rd_init(p, len);
+	o->status = rd_u8(&r);
+	o->adv_handle = rd_u8(&r);
+	o->conn_handle = rd_le16(&r) & 0x0fff;
+	o->completed_events = rd_u8(&r);
+	return rd_ok(&r) ? 0 : -EBADMSG;
+}
+
+int hci_decode_le_read_phy(const uint8_t *ret, size_t len, uint16_t *handle, uint8_t *tx_phy,
+			   uint8_t *rx_phy)
+{
+	struct rd r = rd_init(ret, len);
+	*handle = rd_le16(&r) & 0x0fff;
+	*tx_phy = rd_u8(&r);
+	*rx_phy = rd_u8(&r);
+	if (rd_ok(&r) && (*tx_phy < 1 || *tx_phy > 3 || *rx_phy < 1 || *rx_phy > 3))
+		return -EBADMSG;
+	return rd_end(&r) ? 0 : -EBADMSG;
+}
+
 int hci_decode_le_advertising_report(const uint8_t *p, size_t len, uint8_t *num_reports)
 {
 	struct rd r = rd_init(p, len);

@@ -49,6 +49,15 @@
 #define HCI_OP_LE_SET_EXT_ADV_DATA HCI_OPCODE(0x08, 0x0037)
 #define HCI_OP_LE_SET_EXT_SCAN_RSP_DATA HCI_OPCODE(0x08, 0x0038)
 #define HCI_OP_LE_SET_EXT_ADV_ENABLE HCI_OPCODE(0x08, 0x0039)
+#define HCI_OP_LE_READ_PHY HCI_OPCODE(0x08, 0x0030)
+#define HCI_OP_LE_SET_ADV_SET_RANDOM_ADDRESS HCI_OPCODE(0x08, 0x0035)
+#define HCI_OP_LE_READ_MAX_ADV_DATA_LEN HCI_OPCODE(0x08, 0x003a)
+#define HCI_OP_LE_READ_NUM_ADV_SETS HCI_OPCODE(0x08, 0x003b)
+#define HCI_OP_LE_REMOVE_ADV_SET HCI_OPCODE(0x08, 0x003c)
+#define HCI_OP_LE_CLEAR_ADV_SETS HCI_OPCODE(0x08, 0x003d)
+#define HCI_OP_LE_SET_EXT_SCAN_PARAMS HCI_OPCODE(0x08, 0x0041)
+#define HCI_OP_LE_SET_EXT_SCAN_ENABLE HCI_OPCODE(0x08, 0x0042)
+#define HCI_OP_LE_EXT_CREATE_CONNECTION HCI_OPCODE(0x08, 0x0043)
 
 /* ---- event codes --------------------------------------------------------- */
 #define HCI_EV_DISCONNECTION_COMPLETE 0x05
@@ -71,6 +80,9 @@
 #define HCI_LE_DATA_LENGTH_CHANGE 0x07
 #define HCI_LE_ENHANCED_CONNECTION_COMPLETE 0x0a
 #define HCI_LE_PHY_UPDATE_COMPLETE 0x0c
+#define HCI_LE_EXTENDED_ADVERTISING_REPORT 0x0d
+#define HCI_LE_SCAN_TIMEOUT 0x11
+#define HCI_LE_ADVERTISING_SET_TERMINATED 0x12
 #define HCI_LE_ENHANCED_CONNECTION_COMPLETE_V2 0x29
 
 /* HCI error codes the host produces or tests for. */
@@ -238,6 +250,18 @@ int hci_decode_le_phy_update_complete(const uint8_t *p, size_t len,
 int hci_decode_le_read_remote_features(const uint8_t *p, size_t len,
 				       struct hci_le_read_remote_features *o);
 int hci_decode_le_ltk_request(const uint8_t *p, size_t len, struct hci_le_ltk_request *o);
+/* LE Advertising Set Terminated. */
+struct hci_le_adv_set_terminated {
+	uint8_t status;
+	uint8_t adv_handle;
+	uint16_t conn_handle;
+	uint8_t completed_events;
+};
+int hci_decode_le_adv_set_terminated(const uint8_t *p, size_t len,
+				     struct hci_le_adv_set_terminated *o);
+/* LE Read PHY return parameters (after the status): handle, TX and RX PHY. */
+int hci_decode_le_read_phy(const uint8_t *ret, size_t len, uint16_t *handle, uint8_t *tx_phy,
+			   uint8_t *rx_phy);
 /* Checks the structure of an advertising report (every report fits). */
 int hci_decode_le_advertising_report(const uint8_t *p, size_t len, uint8_t *num_reports);
 

@@ -36,6 +36,7 @@ int host_resume(struct host *h, const uint8_t *snap, size_t len)
 	}
 	h->ready = true;
 	host_gap_ready(h, h->now_ms);
+	host_ext_refresh(h); /* which advertising commands the controller's session uses */
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 HOST_PURE_SRCS := actors/host/hci_codec.c actors/host/host_cmd.c actors/host/host_acl.c \
 	actors/host/host_conn.c actors/host/host_events.c actors/host/host_setup.c \
 	actors/host/host.c actors/host/ad_codec.c actors/host/gap_codec.c \
-	actors/host/host_gap.c actors/host/host_addr.c actors/host/host_config.c \
+	actors/host/host_gap.c actors/host/host_ext.c actors/host/host_addr.c \
+	actors/host/host_config.c \
 	actors/smp/smp_crypto.c
 
 PROGRAMS += hive-host
@@ -14,6 +15,7 @@ test_host_acl_SRCS := $(HOST_PURE_SRCS)
 test_host_ad_SRCS := $(HOST_PURE_SRCS)
 test_host_script_SRCS := actors/host/hci_codec.c
 test_host_gap_SRCS := actors/host/hci_codec.c
+test_host_ext_SRCS := actors/host/hci_codec.c
 test_host_e2e_SRCS := actors/host/hci_codec.c
 fuzz_hci_event_SRCS := $(HOST_PURE_SRCS)
 fuzz_acl_SRCS := $(HOST_PURE_SRCS)

@@ -67,7 +67,7 @@ static void op_free(struct host *h, struct gap_op *op)
 }
 
 /* Appends a command; builder results < 0 mark the operation broken. */
-static void add(struct gap_op *op, uint16_t opcode, const uint8_t *params, int plen)
+void host_gap_add(struct gap_op *op, uint16_t opcode, const uint8_t *params, int plen)
 {
 	if (op->ncmd == GAP_CMDS_MAX || plen < 0 || plen > GAP_PARAMS_MAX) {
 		op->ncmd = GAP_CMDS_MAX + 1; /* checked by start() */
@@ -154,7 +154,7 @@ static void add_random_address(struct host *h, struct gap_op *op)
 	if (h->gap.own_type != 1 || h->gap.random_set)
 		return;
 	uint8_t p[6];
-	add(op, HCI_OP_LE_SET_RANDOM_ADDRESS, p, gap_build_address(p, sizeof p, h->gap.random));
+	host_gap_add(op, HCI_OP_LE_SET_RANDOM_ADDRESS, p, gap_build_address(p, sizeof p, h->gap.random));
 }
 
 /* The controller refuses a new random address while it advertises, scans
@@ -185,6 +185,7 @@ void host_gap_ready(struct host *h, uint64_t now_ms)
 		host_addr_make_static(h->gap.rnd, h->gap.random);
 		h->gap.rnd_fresh = false;
 	}
+	h->gap.ext.on = host_ext_supported(h);
 	if (h->gap.cfg.own == HOST_OWN_RPA && h->gap.cfg.has_irk)
 		new_rpa(h, now_ms);
 	if (!h->gap.own_type)
@@ -212,7 +213,7 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 	if (busy(h, GAP_ADVERTISE) || busy(h, GAP_STOP_ADVERTISING))
 		return refuse(why, "an advertising request is in progress; retry when it ends",
 			      -EBUSY);
-	uint8_t ad[AD_DATA_MAX];
+	uint8_t ad[AD_EXT_MAX];
 	int adlen = 0;
 	if (a->has_data) {
 		memcpy(ad, a->data, a->data_len);
@@ -223,22 +224,30 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 		f.has_flags = !a->no_flags;
 		f.flags = AD_FLAG_LE_GENERAL | AD_FLAG_NO_BREDR;
 		f.name.p = (const uint8_t *)h->gap.cfg.name;
-		f.name.len = (uint8_t)strnlen(h->gap.cfg.name, AD_LEGACY_MAX);
+		size_t cap = a->extended ? AD_DATA_MAX : AD_LEGACY_MAX;
+		f.name.len = (uint8_t)strnlen(h->gap.cfg.name, cap);
 		if (h->gap.cfg.appearance) {
 			f.has_appearance = true;
 			f.appearance = h->gap.cfg.appearance;
 		}
-		adlen = ad_build(&f, ad, AD_LEGACY_MAX);
+		adlen = ad_build(&f, ad, cap);
 	}
-	if (adlen < 0 || adlen > AD_LEGACY_MAX || a->rsp_len > AD_LEGACY_MAX)
-		return refuse(why, "advertising data or scan response longer than 31 bytes",
-			      -EMSGSIZE);
+	bool ext;
+	int rc = adlen < 0 ? -EMSGSIZE : host_ext_adv_check(h, a, (size_t)adlen, &ext, why);
+	if (adlen < 0)
+		*why = "the advertising data does not fit";
+	if (rc < 0)
+		return rc;
 	struct gap_op *op = op_new(h, GAP_ADVERTISE, asker);
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
+	if (h->gap.ext.on) {
+		host_ext_adv_cmds(h, op, a, ad, (size_t)adlen, ext);
+		return start(h, op, why);
+	}
 	uint8_t p[GAP_PARAMS_MAX];
 	if (h->gap.advertising)
-		add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
+		host_gap_add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
 	if (!h->gap.scanning && h->gap.connect_op < 0)
 		add_random_address(h, op);
 	uint32_t ms = a->interval_ms ? a->interval_ms
@@ -249,11 +258,11 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 	ap.type = a->connectable ? GAP_ADV_IND : a->rsp_len ? GAP_ADV_SCAN_IND
 							   : GAP_ADV_NONCONN_IND;
 	ap.own_addr_type = h->gap.own_type;
-	add(op, HCI_OP_LE_SET_ADV_PARAMS, p, gap_build_adv_params(p, sizeof p, &ap));
-	add(op, HCI_OP_LE_SET_ADV_DATA, p, gap_build_adv_data(p, sizeof p, ad, (size_t)adlen));
-	add(op, HCI_OP_LE_SET_SCAN_RSP_DATA, p,
+	host_gap_add(op, HCI_OP_LE_SET_ADV_PARAMS, p, gap_build_adv_params(p, sizeof p, &ap));
+	host_gap_add(op, HCI_OP_LE_SET_ADV_DATA, p, gap_build_adv_data(p, sizeof p, ad, (size_t)adlen));
+	host_gap_add(op, HCI_OP_LE_SET_SCAN_RSP_DATA, p,
 	    gap_build_adv_data(p, sizeof p, a->rsp, a->rsp_len));
-	add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, true));
+	host_gap_add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, true));
 	return start(h, op, why);
 }
 
@@ -266,7 +275,10 @@ int host_gap_stop_advertising(struct host *h, uint64_t asker, const char **why)
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[1];
-	add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
+	if (h->gap.ext.on)
+		host_ext_stop_adv_cmds(h, op);
+	else
+		host_gap_add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
 	return start(h, op, why);
 }
 
@@ -291,10 +303,16 @@ int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint
 	sp.window = gap_ms_to_slots(wms, 4, sp.interval);
 	sp.own_addr_type = h->gap.own_type;
 	sp.filter_policy = s->use_filter_accept_list;
-	add(op, HCI_OP_LE_SET_SCAN_PARAMS, p, gap_build_scan_params(p, sizeof p, &sp));
-	add(op, HCI_OP_LE_SET_SCAN_ENABLE, p,
-	    gap_build_scan_enable(p, sizeof p, true, !s->report_duplicates));
-	if (s->duration_ms)
+	if (h->gap.ext.on) {
+		host_ext_scan_cmds(h, op, s, sp.interval, sp.window);
+	} else {
+		h->gap.ext.scan_by_ctrl = false;
+		host_gap_add(op, HCI_OP_LE_SET_SCAN_PARAMS, p,
+			     gap_build_scan_params(p, sizeof p, &sp));
+		host_gap_add(op, HCI_OP_LE_SET_SCAN_ENABLE, p,
+			     gap_build_scan_enable(p, sizeof p, true, !s->report_duplicates));
+	}
+	if (s->duration_ms && !h->gap.ext.scan_by_ctrl)
 		op->deadline_ms = now_ms + s->duration_ms;
 	int rc = start(h, op, why);
 	if (rc == 0) {
@@ -315,7 +333,11 @@ static int stop_scan(struct host *h, uint64_t asker, const char *reason, const c
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[2];
-	add(op, HCI_OP_LE_SET_SCAN_ENABLE, p, gap_build_scan_enable(p, sizeof p, false, false));
+	if (h->gap.ext.on)
+		host_ext_stop_scan_cmds(h, op);
+	else
+		host_gap_add(op, HCI_OP_LE_SET_SCAN_ENABLE, p,
+			     gap_build_scan_enable(p, sizeof p, false, false));
 	h->gap.op[h->gap.scan_op].deadline_ms = 0;
 	h->gap.scan_end_reason = reason;
 	return start(h, op, why);
@@ -332,6 +354,9 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 	if (h->gap.connect_op >= 0)
 		return refuse(why, "a connection attempt is in progress; cancel it first",
 			      -EBUSY);
+	int rc = host_ext_connect_check(h, c, why);
+	if (rc < 0)
+		return rc;
 	struct gap_op *op = op_new(h, GAP_CONNECT, asker);
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
@@ -350,9 +375,13 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 		cc.interval_max = cc.interval_min;
 	cc.latency = c->latency;
 	cc.timeout = c->timeout ? c->timeout : 420;
-	add(op, HCI_OP_LE_CREATE_CONNECTION, p, gap_build_create_conn(p, sizeof p, &cc));
+	if (h->gap.ext.on)
+		host_ext_connect_cmds(h, op, c, cc.interval_min, cc.interval_max, cc.timeout);
+	else
+		host_gap_add(op, HCI_OP_LE_CREATE_CONNECTION, p,
+			     gap_build_create_conn(p, sizeof p, &cc));
 	op->deadline_ms = now_ms + (c->timeout_ms ? c->timeout_ms : GAP_CONNECT_TIMEOUT_MS_DEFAULT);
-	int rc = start(h, op, why);
+	rc = start(h, op, why);
 	if (rc == 0)
 		h->gap.connect_op = op_index(h, op);
 	return rc;
@@ -363,7 +392,7 @@ static int cancel_connect(struct host *h, uint64_t asker, const char **why)
 	struct gap_op *op = op_new(h, asker ? GAP_CANCEL_CONNECT : GAP_INTERNAL, asker);
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
-	add(op, HCI_OP_LE_CREATE_CONNECTION_CANCEL, NULL, 0);
+	host_gap_add(op, HCI_OP_LE_CREATE_CONNECTION_CANCEL, NULL, 0);
 	return start(h, op, why);
 }
 
@@ -394,7 +423,7 @@ static int link_op(struct host *h, enum gap_kind kind, uint64_t asker, uint16_t 
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
 	op->handle = handle;
-	add(op, opcode, p, plen);
+	host_gap_add(op, opcode, p, plen);
 	return start(h, op, why);
 }
 
@@ -462,9 +491,9 @@ int host_gap_filter(struct host *h, uint64_t asker, int fop, const struct host_a
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[7];
 	if (fop == 0)
-		add(op, HCI_OP_LE_CLEAR_FILTER_ACCEPT_LIST, NULL, 0);
+		host_gap_add(op, HCI_OP_LE_CLEAR_FILTER_ACCEPT_LIST, NULL, 0);
 	else
-		add(op, fop == 1 ? HCI_OP_LE_ADD_FILTER_ACCEPT_LIST
+		host_gap_add(op, fop == 1 ? HCI_OP_LE_ADD_FILTER_ACCEPT_LIST
 				 : HCI_OP_LE_REMOVE_FILTER_ACCEPT_LIST,
 		    p, gap_build_filter_entry(p, sizeof p, a->type & 1, a->a));
 	return start(h, op, why);
@@ -543,12 +572,31 @@ static void scan_ended(struct host *h)
 	op_free(h, scan);
 }
 
+void host_gap_scan_ended(struct host *h, const char *reason)
+{
+	h->gap.scan_end_reason = reason;
+	scan_ended(h);
+}
+
+void host_gap_internal(struct host *h, uint16_t handle, uint16_t opcode, const uint8_t *p,
+		       int plen)
+{
+	const char *why;
+	struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+	if (!op)
+		return;
+	op->handle = handle;
+	host_gap_add(op, opcode, p, plen);
+	start(h, op, &why);
+}
+
 /* The commands of op are all done. */
 static void commands_done(struct host *h, struct gap_op *op, const struct host_cmd_done *d)
 {
 	struct host_result *r;
 	switch (op->kind) {
 	case GAP_INTERNAL:
+		host_ext_internal_done(h, op->cmd[op->ncmd - 1].opcode, d);
 		op_free(h, op);
 		return;
 	case GAP_ADVERTISE:
@@ -557,6 +605,7 @@ static void commands_done(struct host *h, struct gap_op *op, const struct host_c
 		if (r) {
 			r->value = HOST_VALUE_ADVERTISE;
 			host_gap_own_address(h, &r->own);
+			r->extended = h->gap.ext.on;
 		}
 		op_free(h, op);
 		return;
@@ -632,6 +681,7 @@ void host_gap_cmd_done(struct host *h, const struct host_cmd_done *d)
 		return;
 	}
 	rpa_applied(h, &op->cmd[op->next]);
+	host_ext_cmd_applied(h, &op->cmd[op->next]);
 	if (op->cmd[op->next].opcode == HCI_OP_LE_SET_ADV_ENABLE)
 		h->gap.advertising = op->cmd[op->next].params[0] != 0;
 	op->next++;
@@ -649,7 +699,9 @@ void host_gap_on_connection(struct host *h, uint8_t status, uint8_t role,
 			    const struct host_conn *c)
 {
 	if (status == HCI_SUCCESS && role == 1)
-		h->gap.advertising = false; /* legacy advertising stops on a connection */
+		h->gap.advertising = false; /* advertising stops on a connection */
+	if (status == HCI_SUCCESS)
+		host_ext_on_connection(h, c->handle);
 	if (h->gap.connect_op < 0 || (status == HCI_SUCCESS && role != 0))
 		return;
 	struct gap_op *op = &h->gap.op[h->gap.connect_op];

@@ -20,13 +20,16 @@
 #include "gap_codec.h"
 #include "host_config.h"
 #include "host_conn.h"
+#include "host_ext.h"
 
 struct host;
 struct host_cmd_done;
 
 #define GAP_OPS_MAX 16
-#define GAP_CMDS_MAX 6
-#define GAP_PARAMS_MAX 40
+/* Extended advertising with the longest data: disable, remove, parameters,
+ * address, 7 + 7 fragments, enable. */
+#define GAP_CMDS_MAX 20
+#define GAP_PARAMS_MAX 255
 #define GAP_IRKS_MAX 16
 #define GAP_CONNECT_TIMEOUT_MS_DEFAULT 5000
 #define GAP_ADV_INTERVAL_MS_DEFAULT 100
@@ -121,6 +124,7 @@ struct host_gap {
 	const char *scan_end_reason;
 	struct ad_acc acc;
 	struct gap_irk irks[GAP_IRKS_MAX];
+	struct host_ext ext;
 	uint8_t rnd[16];    /* randomness for the next address (refilled by the shell) */
 	bool rnd_fresh;
 };
@@ -131,9 +135,11 @@ struct gap_advertise {
 	bool connectable;
 	uint32_t interval_ms;
 	bool has_data, has_rsp;
-	uint8_t data[AD_DATA_MAX], rsp[AD_DATA_MAX];
+	uint8_t data[AD_EXT_MAX], rsp[AD_EXT_MAX];
 	size_t data_len, rsp_len;
 	bool no_flags;
+	bool extended; /* extended PDUs even when legacy ones would do */
+	uint8_t phy;   /* 0 or GAP_PHY_*: of the extended advertisement */
 };
 
 struct gap_scan {
@@ -148,6 +154,7 @@ struct gap_connect {
 	uint32_t timeout_ms;
 	uint16_t interval_min, interval_max, latency, timeout;
 	bool use_filter_accept_list;
+	uint8_t phys; /* initiating PHYs, bits 1M, 2M, Coded; 0: 1M */
 };
 
 /* Each returns 0 when the operation started (its result comes later) or a
@@ -198,6 +205,16 @@ void host_gap_on_link_update(struct host *h, enum host_link_kind kind, uint16_t 
 void host_gap_on_adv_report(struct host *h, const struct ad_report_in *r);
 void host_gap_on_time(struct host *h, uint64_t now_ms);
 uint64_t host_gap_deadline(const struct host *h);
+/* ---- for host_ext.c -------------------------------------------------------------- */
+
+/* Appends a command to op (a plen < 0 from a builder marks op broken). */
+void host_gap_add(struct gap_op *op, uint16_t opcode, const uint8_t *params, int plen);
+/* Sends one command of the host's own about a link. */
+void host_gap_internal(struct host *h, uint16_t handle, uint16_t opcode, const uint8_t *p,
+		       int plen);
+/* The running scan ended (the controller stopped it). */
+void host_gap_scan_ended(struct host *h, const char *reason);
+
 /* The shell gives fresh randomness for the next address (16 bytes). */
 void host_gap_randomness(struct host *h, const uint8_t rnd[16]);
 

@@ -133,13 +133,14 @@ static void fields_to_pb(struct ad_fields *f, struct ad_pb *o)
 
 /* ---- requests ------------------------------------------------------------------------ */
 
+/* Raw bytes up to the extended maximum; fields up to cap. */
 static int build_ad(const Hive__AdvertisingData *d, const ProtobufCBinaryData *raw,
-		    uint8_t *out, size_t *len, bool *has)
+		    uint8_t *out, size_t *len, bool *has, size_t cap)
 {
 	*has = false;
 	*len = 0;
 	if (raw->len) {
-		if (raw->len > AD_LEGACY_MAX)
+		if (raw->len > AD_EXT_MAX)
 			return -EMSGSIZE;
 		memcpy(out, raw->data, raw->len);
 		*len = raw->len;
@@ -152,7 +153,7 @@ static int build_ad(const Hive__AdvertisingData *d, const ProtobufCBinaryData *r
 	int rc = fields_from_pb(d, &f);
 	if (rc < 0)
 		return rc;
-	rc = ad_build(&f, out, AD_LEGACY_MAX);
+	rc = ad_build(&f, out, cap);
 	if (rc < 0)
 		return rc;
 	*len = (size_t)rc;
@@ -167,16 +168,28 @@ static int advertise(struct host_actor *self, uint64_t cookie, const Hive__Adver
 	a.connectable = m->connectable;
 	a.interval_ms = m->interval_ms;
 	a.no_flags = m->no_flags;
-	if (build_ad(m->data, &m->raw_data, a.data, &a.data_len, &a.has_data) < 0 ||
-	    build_ad(m->scan_response, &m->raw_scan_response, a.rsp, &a.rsp_len, &a.has_rsp) < 0) {
-		*why = "advertising data or scan response does not fit in 31 bytes, or a UUID "
-		       "is not 2, 4 or 16 bytes";
+	a.extended = m->extended;
+	if (m->phy > 3) {
+		*why = "the advertising PHY must be 1 (1M), 2 (2M) or 3 (Coded)";
+		return -EINVAL;
+	}
+	a.phy = (uint8_t)m->phy;
+	/* Fields fill 31 bytes, or one extended structure's worth with
+	 * `extended`; raw bytes may be as long as extended advertising allows. */
+	size_t cap = m->extended ? AD_DATA_MAX : AD_LEGACY_MAX;
+	if (build_ad(m->data, &m->raw_data, a.data, &a.data_len, &a.has_data, cap) < 0 ||
+	    build_ad(m->scan_response, &m->raw_scan_response, a.rsp, &a.rsp_len, &a.has_rsp,
+		     cap) < 0) {
+		*why = m->extended ? "advertising data or scan response does not fit in 251 bytes "
+				     "(give longer data raw), or a UUID is not 2, 4 or 16 bytes"
+				   : "advertising data or scan response does not fit in 31 bytes "
+				     "(use extended advertising), or a UUID is not 2, 4 or 16 bytes";
 		return -EMSGSIZE;
 	}
 	if (m->data && !m->raw_data.len && !m->no_flags && !m->data->has_flags) {
 		/* Discoverable unless asked otherwise: flags first. */
-		if (a.data_len + 3 > AD_LEGACY_MAX) {
-			*why = "advertising data and the flags do not fit in 31 bytes";
+		if (a.data_len + 3 > cap) {
+			*why = "advertising data and the flags do not fit";
 			return -EMSGSIZE;
 		}
 		memmove(a.data + 3, a.data, a.data_len);
@@ -245,6 +258,11 @@ static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *
 		c.latency = u16(m->latency);
 		c.timeout = u16(m->supervision_timeout);
 		c.use_filter_accept_list = m->use_filter_accept_list;
+		if (m->phys > 7) {
+			*why = "connect PHYs are bits: 1 (1M), 2 (2M), 4 (Coded)";
+			return -EINVAL;
+		}
+		c.phys = (uint8_t)m->phys;
 		return host_gap_connect(h, cookie, &c, now, why);
 	}
 	case HIVE__REQUEST__OP_CANCEL_CONNECT:
@@ -446,6 +464,11 @@ void host_send_gap_result(struct host_actor *self, const struct host_result *r)
 			host_addr_to_pb(&a2, &r->identity, buf + 6);
 			sr.identity = &a2;
 		}
+		sr.extended = e->extended;
+		sr.truncated = e->truncated;
+		sr.primary_phy = e->primary_phy;
+		sr.secondary_phy = e->secondary_phy;
+		sr.sid = e->extended ? e->sid : 0xff;
 		res.value_case = HIVE__RESULT__VALUE_SCAN_REPORT;
 		res.scan_report = &sr;
 		break;

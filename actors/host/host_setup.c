@@ -24,6 +24,9 @@
 #define LEM_DATA_LENGTH_CHANGE (1ull << 6)
 #define LEM_ENHANCED_CONNECTION_COMPLETE (1ull << 9)
 #define LEM_PHY_UPDATE_COMPLETE (1ull << 11)
+#define LEM_EXTENDED_ADVERTISING_REPORT (1ull << 12)
+#define LEM_SCAN_TIMEOUT (1ull << 16)
+#define LEM_ADVERTISING_SET_TERMINATED (1ull << 17)
 
 /* LE features bits (Vol 6 Part B 4.6). */
 #define LEF_DATA_LENGTH_EXTENSION 5
@@ -41,6 +44,8 @@ enum step {
 	STEP_BD_ADDR,
 	STEP_LE_BUFFER_SIZE,
 	STEP_BUFFER_SIZE,
+	STEP_LE_MAX_ADV_DATA_LEN, /* the extended ones: only when the host uses them */
+	STEP_LE_NUM_ADV_SETS,
 	STEP_EVENT_MASK,
 	STEP_LE_EVENT_MASK,
 	STEP_COUNT,
@@ -55,6 +60,8 @@ static const uint16_t step_opcode[STEP_COUNT] = {
 	[STEP_BD_ADDR] = HCI_OP_READ_BD_ADDR,
 	[STEP_LE_BUFFER_SIZE] = HCI_OP_LE_READ_BUFFER_SIZE,
 	[STEP_BUFFER_SIZE] = HCI_OP_READ_BUFFER_SIZE,
+	[STEP_LE_MAX_ADV_DATA_LEN] = HCI_OP_LE_READ_MAX_ADV_DATA_LEN,
+	[STEP_LE_NUM_ADV_SETS] = HCI_OP_LE_READ_NUM_ADV_SETS,
 	[STEP_EVENT_MASK] = HCI_OP_SET_EVENT_MASK,
 	[STEP_LE_EVENT_MASK] = HCI_OP_LE_SET_EVENT_MASK,
 };
@@ -84,6 +91,9 @@ static uint64_t le_event_mask(const struct host *h)
 		m |= LEM_ENHANCED_CONNECTION_COMPLETE;
 	if (le_feature(h, LEF_2M_PHY) || le_feature(h, LEF_CODED_PHY))
 		m |= LEM_PHY_UPDATE_COMPLETE;
+	if (host_ext_supported(h))
+		m |= LEM_EXTENDED_ADVERTISING_REPORT | LEM_SCAN_TIMEOUT |
+		     LEM_ADVERTISING_SET_TERMINATED;
 	return m;
 }
 
@@ -91,6 +101,8 @@ static bool step_needed(const struct host *h, int step)
 {
 	if (step == STEP_BUFFER_SIZE)
 		return !h->ctrl.le_buf.acl_len || !h->ctrl.le_buf.acl_num;
+	if (step == STEP_LE_MAX_ADV_DATA_LEN || step == STEP_LE_NUM_ADV_SETS)
+		return host_ext_supported(h);
 	return true;
 }
 
@@ -182,6 +194,15 @@ void host_setup_done(struct host *h, const struct host_cmd_done *d)
 			break;
 		case STEP_BUFFER_SIZE:
 			rc = hci_decode_buffer_size(ret, len, &h->ctrl.buf);
+			break;
+		case STEP_LE_MAX_ADV_DATA_LEN: {
+			uint8_t b[2];
+			rc = hci_decode_bytes_ret(ret, len, b, 2);
+			h->gap.ext.max_adv_len = rc < 0 ? 0 : (uint16_t)(b[0] | b[1] << 8);
+			break;
+		}
+		case STEP_LE_NUM_ADV_SETS:
+			rc = hci_decode_bytes_ret(ret, len, &h->gap.ext.num_sets, 1);
 			break;
 		default:
 			break;

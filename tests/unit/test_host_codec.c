@@ -161,8 +161,11 @@ static void check_sorted(const struct host_event_handler *t, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		cr_assert_lt(t[i - 1].code, t[i].code, "%s is out of order", t[i].name);
+	/* Only LE Scan Timeout has no parameters at all. */
 	for (size_t i = 0; i < n; i++)
-		cr_assert(t[i].name && t[i].fn && t[i].min_len > 0);
+		cr_assert(t[i].name && t[i].fn &&
+			  (t[i].min_len > 0 || (t == host_le_event_table(&(size_t){ 0 }) &&
+						t[i].code == HCI_LE_SCAN_TIMEOUT)));
 }
 
 Test(host_codec, tables_are_sorted)
@@ -208,6 +211,8 @@ Test(host_codec, every_table_entry_truncated_by_one_byte_fails)
 	}
 	const struct host_event_handler *le = host_le_event_table(&n);
 	for (size_t i = 0; i < n; i++) {
+		if (!le[i].min_len)
+			continue; /* nothing is shorter than no parameters */
 		cr_assert_eq(dispatch_params(&h, HCI_EV_LE_META, le[i].code, zeros,
 					     le[i].min_len - 1u),
 			     -EBADMSG, "%s accepted %u bytes", le[i].name, le[i].min_len - 1u);
