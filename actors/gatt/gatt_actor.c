@@ -24,11 +24,18 @@ int gatt_actor_init(struct gatt_actor *self, const char *db_path, const char *de
 			snprintf(err, errlen, "cannot build the GAP and GATT services: %s",
 				 strerror(-rc));
 	}
-	if (rc == 0 && (rc = gatt_server_new(&self->server, self->db, NULL)) < 0)
+	/* Signed writes are verified and made with the keys of bonds. */
+	struct gatt_server_config scfg = { .verify_signed = gatt_bond_verify_signed,
+					   .verify_arg = &self->bonds };
+	struct gatt_client_config ccfg = { .sign = gatt_bond_sign, .sign_arg = &self->bonds };
+	if (rc == 0 && (rc = gatt_server_new(&self->server, self->db, &scfg)) < 0)
 		snprintf(err, errlen, "cannot start the GATT server: %s", strerror(-rc));
-	if (rc == 0 && (rc = gatt_client_new(&self->client, NULL)) < 0)
+	if (rc == 0 && (rc = gatt_client_new(&self->client, &ccfg)) < 0)
 		snprintf(err, errlen, "cannot start the GATT client: %s", strerror(-rc));
+	if (rc == 0)
+		gatt_bonds_init(&self->bonds, self->db, self->server);
 	self->next_cookie = 1;
+	gatt_providers_init(&self->providers, 0);
 	if (rc < 0)
 		gatt_actor_fini(self);
 	return rc;
@@ -96,6 +103,8 @@ int gatt_actor_disconnected(struct gatt_actor *self, uint16_t handle)
 		return -ENOENT;
 	gatt_server_disconnect(self->server, handle);
 	gatt_client_disconnect(self->client, handle, &self->cout);
+	gatt_providers_forget_conn(&self->providers, handle);
+	gatt_bond_forget(&self->bonds, handle);
 	memset(c, 0, sizeof *c);
 	return 0;
 }
@@ -278,8 +287,9 @@ int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name)
 
 /* ---- snapshot ------------------------------------------------------------------------------- */
 
-#define SNAP_VERSION 3 /* 2: + the app requests in progress; 3: + the client
-			* requests outstanding on each bearer */
+#define SNAP_VERSION 4 /* 2: + the app requests in progress; 3: + the client
+			* requests outstanding on each bearer; 4: + value
+			* providers and the peer requests waiting for one */
 #define SNAP_PENDING_MAX 32
 
 int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
@@ -361,6 +371,33 @@ int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 	}
 	if (wr_ok(&w))
 		buf[at] = ns;
+	/* Who provides what, and the peer requests waiting for a provider:
+	 * a successor answers those Unlikely Error (their answers died). */
+	const struct gatt_providers *pv = &self->providers;
+	wr_u8(&w, (uint8_t)pv->n);
+	for (unsigned i = 0; i < pv->n; i++) {
+		size_t len = strlen(pv->reg[i].name);
+		wr_le16(&w, pv->reg[i].handle);
+		wr_u8(&w, (uint8_t)len);
+		wr_bytes(&w, pv->reg[i].name, len);
+	}
+	at = w.len;
+	uint8_t nw = 0;
+	wr_u8(&w, 0);
+	for (int i = 0; i < GATT_ACTOR_MAX_CONN; i++) {
+		const struct gatt_actor_conn *c = &self->conns[i];
+		uint8_t op;
+		uint16_t h;
+		uint32_t token;
+		if (!c->used || !gatt_server_provider_pending(self->server, c->handle, &op, &h, &token))
+			continue;
+		wr_le16(&w, c->handle);
+		wr_u8(&w, op);
+		wr_le16(&w, h);
+		nw++;
+	}
+	if (wr_ok(&w))
+		buf[at] = nw;
 	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
 }
 
@@ -422,6 +459,25 @@ int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 		uint8_t op = rd_u8(&r);
 		if (rd_ok(&r))
 			gatt_client_set_stale(self->client, handle, op);
+	}
+	uint8_t nprov = version >= 4 ? rd_u8(&r) : 0;
+	for (uint8_t i = 0; i < nprov && rd_ok(&r); i++) {
+		char name[GATT_PROVIDER_NAME_MAX + 1];
+		uint16_t handle = rd_le16(&r);
+		uint8_t l = rd_u8(&r);
+		if (l > GATT_PROVIDER_NAME_MAX || !rd_copy(&r, name, l))
+			return -EBADMSG;
+		name[l] = 0;
+		gatt_providers_register(&self->providers, self->server, self->db, name, handle,
+					false);
+	}
+	uint8_t nwait = version >= 4 ? rd_u8(&r) : 0;
+	for (uint8_t i = 0; i < nwait && rd_ok(&r); i++) {
+		uint16_t handle = rd_le16(&r);
+		uint8_t op = rd_u8(&r);
+		uint16_t h = rd_le16(&r);
+		if (rd_ok(&r))
+			gatt_server_provider_abandoned(self->server, handle, op, h, &self->sout);
 	}
 	return rd_end(&r) ? 0 : -EBADMSG;
 }

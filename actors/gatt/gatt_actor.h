@@ -14,8 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gatt_bond.h"
 #include "gatt_client.h"
 #include "gatt_db.h"
+#include "gatt_provider.h"
 #include "gatt_server.h"
 
 #define GATT_ACTOR_MAX_CONN GATT_SERVER_MAX_CONN
@@ -56,6 +58,8 @@ struct gatt_actor {
 	struct gatt_pending pending[GATT_ACTOR_MAX_PENDING];
 	unsigned n_subscribers;
 	char subscribers[GATT_ACTOR_MAX_SUBSCRIBERS][GATT_ACTOR_NAME_MAX + 1];
+	struct gatt_providers providers; /* apps that provide values, questions in flight */
+	struct gatt_bonds bonds; /* links to bonded peers: CCCD records, signing keys */
 };
 
 /* Loads db_path (JSON, see gatt_db_json.c) or, when NULL, builds the GAP

@@ -2,11 +2,14 @@
  * that touches ZeroMQ, timers and protobuf-c.
  *
  *   hive-gatt [runtime options] [--set db=PATH] [--set name=NAME]
- *             [--set l2cap=NAME]
+ *             [--set l2cap=NAME] [--set provider_timeout_ms=N]
  *
  * db: the attribute database as JSON (gatt_db_json.c); without it only the
  * GAP (device name NAME, default "hive") and GATT services. l2cap: the actor
- * that carries our ATT PDUs (default "l2cap").
+ * that carries our ATT PDUs (default "l2cap"). provider_timeout_ms: how long
+ * an app that provides a value (gatt_provider.h) has to answer before the
+ * peer gets Unlikely Error (default 5000). The provider messages are in
+ * gatt_provider_io.c.
  *
  * In: ChannelPdu on CID 4 (from l2cap), LinkEvent (from host), Request.gatt
  * (from apps). Out: ChannelPdu (handle, CID 4) to l2cap, Result.gatt to the
@@ -17,6 +20,9 @@
 #include <string.h>
 
 #include "gatt_actor.h"
+#include "gatt_provider_io.h"
+#include "gatt_flow.h"
+#include "gatt_smp.h"
 #include "hive.h"
 
 #define ATT_CID 0x0004
@@ -30,6 +36,11 @@ struct gatt_main {
 	bool dirty; /* the snapshot must be saved again */
 	uint64_t requests_sent; /* by the client, when the snapshot was last saved */
 	uint64_t send_failures;
+	/* PDUs waiting while l2cap says the link is busy, and the token of the
+	 * notify request being handled (-1: none). */
+	struct gatt_flow flow;
+	struct gatt_smp smp; /* bonds: CCCDs and signing keys from and to smp */
+	int token;
 	uint8_t snap[SNAPSHOT_MAX];
 };
 
@@ -131,6 +142,7 @@ static void server_event(struct gatt_main *self, const struct gatt_event *e)
 		return;
 	case GATT_EV_CCCD:
 		self->dirty = true;
+		gatt_bond_cccd_written(&self->g.bonds, e->conn);
 		cc.handle = e->handle;
 		cc.value = e->value;
 		ge.kind_case = HIVE__GATT_EVENT__KIND_CCCD_CHANGED;
@@ -145,6 +157,12 @@ static void server_event(struct gatt_main *self, const struct gatt_event *e)
 		break;
 	case GATT_EV_CONFIRMED:
 		publish_value(self, HIVE__GATT_EVENT__KIND_CONFIRMED, e->conn, e->handle, NULL, 0);
+		return;
+	case GATT_EV_PROVIDER_READ:
+	case GATT_EV_PROVIDER_WRITE:
+		/* To the app that provides it; a successor must know the peer waits. */
+		gatt_pio_ask(self->a, &self->g, e, now_ms());
+		self->dirty = true;
 		return;
 	}
 	publish(self, &ge);
@@ -268,19 +286,63 @@ out:
 
 /* ---- the outboxes ----------------------------------------------------------------------- */
 
-static void send_pdu(struct gatt_main *self, const struct att_out_pdu *o)
+static void send_att(struct gatt_main *self, uint16_t conn, const uint8_t *pdu, size_t len)
 {
-	HLOG_DEBUG(self->a, ">>> %s conn=0x%04x len=%u", att_opcode_name(o->pdu[0]), o->conn,
-		   o->len);
+	HLOG_DEBUG(self->a, ">>> %s conn=0x%04x len=%zu", att_opcode_name(pdu[0]), conn, len);
 	Hive__ChannelPdu cp = HIVE__CHANNEL_PDU__INIT;
-	cp.handle = o->conn;
+	cp.handle = conn;
 	cp.cid = ATT_CID;
-	cp.payload.data = (uint8_t *)o->pdu;
-	cp.payload.len = o->len;
+	cp.payload.data = (uint8_t *)pdu;
+	cp.payload.len = len;
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_PDU;
 	env.pdu = &cp;
 	send_or_log(self, self->l2cap, &env);
+}
+
+/* To l2cap now, or waiting while the link is busy (gatt_flow.h). */
+static void send_pdu(struct gatt_main *self, const struct att_out_pdu *o)
+{
+	int rc = gatt_flow_submit(&self->flow, o->conn, o->pdu, o->len, self->token);
+	if (rc == 0)
+		send_att(self, o->conn, o->pdu, o->len);
+	else if (rc < 0)
+		HLOG_ERROR(self->a, "%s for conn=0x%04x dropped: %s", att_opcode_name(o->pdu[0]),
+			   o->conn, rc == -ENOBUFS ? "the link has been busy for "
+			   "too long (" "the peer or the controller does not take data)"
+						   : strerror(-rc));
+}
+
+/* The Result of a notify or set_value request, held until its PDUs went. */
+static void send_notify_result(struct gatt_main *self, int token)
+{
+	const struct gatt_flow_token *t = &self->flow.t[token];
+	Hive__GattResult gr = HIVE__GATT_RESULT__INIT;
+	Hive__GattDone gd = HIVE__GATT_DONE__INIT;
+	gr.value_case = HIVE__GATT_RESULT__VALUE_DONE;
+	gr.done = &gd;
+	gr.conn = t->conn;
+	gd.count = t->count;
+	send_result(self, t->asker, t->id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+	gatt_flow_token_free(&self->flow, token);
+}
+
+static void flow_done(int token, void *arg)
+{
+	send_notify_result(arg, token);
+}
+
+/* Sends what waited for connections no longer busy. */
+static void release_waiting(struct gatt_main *self)
+{
+	struct gatt_flow_pdu *p;
+	uint16_t conn;
+	while ((p = gatt_flow_next(&self->flow, &conn))) {
+		send_att(self, conn, p->pdu, p->len);
+		int token = gatt_flow_sent(&self->flow, p);
+		if (token >= 0)
+			send_notify_result(self, token);
+	}
 }
 
 static void save_snapshot(struct gatt_main *self)
@@ -331,8 +393,30 @@ static void flush(struct gatt_main *self)
 		}
 	}
 	gatt_actor_reset_outboxes(g);
+	gatt_smp_flush(&self->smp);
 	if (self->dirty)
 		save_snapshot(self);
+	/* Provider questions that failed on the way get their Unlikely Error. */
+	if (gatt_providers_drain(&g->providers, g->server, &g->sout) > 0)
+		flush(self);
+}
+
+/* smp: a link is to a bonded peer (gatt_smp.h). */
+static void on_smp_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			 void *arg)
+{
+	struct gatt_main *self = arg;
+	if (gatt_smp_on_event(&self->smp, env->smp_event))
+		self->dirty = true;
+	flush(self);
+}
+
+static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	struct gatt_main *self = arg;
+	if (!gatt_smp_on_result(&self->smp, env->result))
+		HLOG_DEBUG(a, "a Result from %s that answers nothing of ours", source);
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */
@@ -375,6 +459,7 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 		}
 		break;
 	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
+		gatt_flow_conn_down(&self->flow, h, flow_done, self);
 		rc = gatt_actor_disconnected(&self->g, h);
 		break;
 	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
@@ -393,6 +478,23 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 		   rc < 0 ? strerror(-rc) : "ok");
 	self->dirty = true;
 	flush(self);
+}
+
+/* l2cap: the ATT channel of a link is busy, or drained. */
+static void on_l2cap_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			   void *arg)
+{
+	struct gatt_main *self = arg;
+	const Hive__L2capEvent *ev = env->l2cap_event;
+	if (ev->kind_case != HIVE__L2CAP_EVENT__KIND_FIXED_BUSY ||
+	    ev->fixed_busy->cid != ATT_CID || ev->fixed_busy->handle > 0x0eff)
+		return;
+	const Hive__L2capFixedBusy *b = ev->fixed_busy;
+	HLOG_DEBUG(a, "conn=0x%04x %s (%u frames wait in %s)", b->handle,
+		   b->busy ? "busy" : "drained", b->queued, source);
+	gatt_flow_set_busy(&self->flow, (uint16_t)b->handle, b->busy);
+	if (!b->busy)
+		release_waiting(self);
 }
 
 static void on_db(struct gatt_main *self, const char *source, uint64_t id)
@@ -531,6 +633,14 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		break;
 	case HIVE__GATT_REQUEST__OP_NOTIFY:
 		rc = r->notify->all_subscribers ? 0 : gatt_actor_pick_conn(g, r->conn, &conn);
+		if (rc == 0 && gatt_flow_refuse(&self->flow, r->notify->all_subscribers ? 0xffff
+											: conn)) {
+			send_local_error(self, source, id, -EAGAIN,
+					 "notify: the link is congested (the peer or the controller "
+					 "does not keep up); wait for the Results of earlier "
+					 "notifications, then send again");
+			return;
+		}
 		if (rc == 0)
 			rc = r->notify->handle > 0xffff ? -EINVAL
 				: gatt_actor_notify(g, conn, r->notify->all_subscribers,
@@ -545,12 +655,29 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		rc = gatt_actor_subscribe_events(g, source);
 		self->dirty = true;
 		break;
+	case HIVE__GATT_REQUEST__OP_PROVIDER_REGISTER:
+	case HIVE__GATT_REQUEST__OP_PROVIDER_ANSWER: {
+		const char *what = "";
+		rc = gatt_pio_request(g, source, r, &what);
+		self->dirty = true;
+		if (rc < 0) {
+			send_local_error(self, source, id, rc, what);
+			flush(self);
+			return;
+		}
+		break;
+	}
 	default: {
 		struct gatt_client_req q;
 		uint16_t handles[GATT_CLIENT_READ_MULTIPLE_MAX];
 		rc = client_req(r, &q, handles);
 		if (rc == 0)
 			rc = gatt_actor_pick_conn(g, r->conn, &conn);
+		/* On an encrypted link a Write Command replaces the signed
+		 * one (Vol 3 Part G 4.9.2). */
+		const struct gatt_actor_conn *ac = gatt_actor_conn(g, conn);
+		if (rc == 0 && q.type == GATT_PROC_SIGNED_WRITE && ac && ac->sec.encrypted)
+			q.type = GATT_PROC_WRITE_COMMAND;
 		if (rc == 0)
 			rc = gatt_actor_client_request(g, source, id, conn, &q, now_ms());
 		if (rc == 0) {
@@ -566,6 +693,21 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 			   : rc == -ENOTCONN ? "no such connection"
 					     : "gatt request";
 		send_local_error(self, source, id, rc, what);
+	} else if (r->op_case == HIVE__GATT_REQUEST__OP_NOTIFY ||
+		   r->op_case == HIVE__GATT_REQUEST__OP_SET_VALUE) {
+		/* The Result goes when its PDUs went to l2cap. */
+		self->token = gatt_flow_token_open(&self->flow, source, id, conn, (uint32_t)rc);
+		flush(self);
+		int token = self->token;
+		self->token = -1;
+		if (token < 0) {
+			gd.count = (uint32_t)rc;
+			gr.conn = conn;
+			send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+		} else if (gatt_flow_token_close(&self->flow, token)) {
+			send_notify_result(self, token);
+		}
+		return;
 	} else {
 		gd.count = (uint32_t)rc;
 		gr.conn = conn;
@@ -591,7 +733,22 @@ static void on_tick(struct hive_actor *a, void *arg)
 {
 	struct gatt_main *self = arg;
 	gatt_actor_tick(&self->g, now_ms());
+	gatt_pio_tick(a, &self->g, now_ms());
 	flush(self);
+}
+
+/* The broker could not deliver something of ours: a provider question
+ * fails at once (the peer gets Unlikely Error); the rest is logged. */
+static void on_undeliverable(struct hive_actor *a, const char *source,
+			     const Hive__Envelope *env, void *arg)
+{
+	struct gatt_main *self = arg;
+	const Hive__Undeliverable *u = env->undeliverable;
+	if (gatt_pio_undeliverable(a, &self->g, u))
+		flush(self);
+	else
+		HLOG_WARN(a, "message seq=%llu to %s was not delivered: %s",
+			  (unsigned long long)u->seq, u->destination, u->reason);
 }
 
 int main(int argc, char **argv)
@@ -607,15 +764,33 @@ int main(int argc, char **argv)
 	}
 	const char *db = hive_config(self->a, "db");
 	const char *name = hive_config(self->a, "name");
+	gatt_flow_init(&self->flow);
+	self->token = -1;
 	self->l2cap = hive_config(self->a, "l2cap");
 	if (!self->l2cap)
 		self->l2cap = "l2cap";
+	const char *smp = hive_config(self->a, "smp");
+	gatt_smp_init(&self->smp, self->a, smp ? smp : "smp", &self->g);
 	char err[512] = "";
 	if (gatt_actor_init(&self->g, db, name, err, sizeof err) < 0) {
 		HLOG_ERROR(self->a, "%s", err);
 		hive_actor_destroy(&self->a);
 		free(self);
 		return 1;
+	}
+	const char *pto = hive_config(self->a, "provider_timeout_ms");
+	if (pto) {
+		char *end;
+		unsigned long ms = strtoul(pto, &end, 10);
+		if (*end || !ms || ms >= 30000) {
+			HLOG_ERROR(self->a, "provider_timeout_ms=%s: give milliseconds, 1..29999 (under "
+				   "the peer's 30 s ATT timeout)", pto);
+			gatt_actor_fini(&self->g);
+			hive_actor_destroy(&self->a);
+			free(self);
+			return 1;
+		}
+		self->g.providers.timeout_ms = (uint32_t)ms;
 	}
 	size_t snap_len = 0;
 	const uint8_t *snap = hive_actor_snapshot(self->a, &snap_len);
@@ -640,10 +815,16 @@ int main(int argc, char **argv)
 		  db ? db : "GAP and GATT only", self->l2cap);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_PDU, on_pdu, self);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_LINK, on_link, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_L2CAP_EVENT, on_l2cap_event, self);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_REQUEST, on_request, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_UNDELIVERABLE, on_undeliverable, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_SMP_EVENT, on_smp_event, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_RESULT, on_result, self);
 	hive_timer_start(self->a, TICK_MS, TICK_MS, on_tick, self);
 	hive_actor_ready(self->a);
+	gatt_smp_sync(&self->smp); /* the bonds of links we resumed */
 	rc = hive_run(self->a);
+	gatt_flow_fini(&self->flow);
 	gatt_actor_fini(&self->g);
 	hive_actor_destroy(&self->a);
 	free(self);

@@ -7,11 +7,14 @@ SMP_ACTOR_SRCS := $(SMP_PURE_SRCS) actors/smp/smp_bonds.c actors/smp/smp_actor.c
 	actors/smp/smp_delegate.c
 
 PROGRAMS += hive-smp
-hive-smp_SRCS := actors/smp/smp_main.c $(SMP_ACTOR_SRCS)
+hive-smp_SRCS := actors/smp/smp_main.c actors/smp/smp_gatt.c actors/smp/smp_bredr.c \
+	actors/smp/smp_bredr_main.c $(SMP_ACTOR_SRCS)
 
 test_smp_crypto_SRCS := actors/smp/smp_crypto.c
 test_smp_codec_SRCS := actors/smp/smp_codec.c
-test_smp_pairing_SRCS := $(SMP_PURE_SRCS)
+test_smp_pairing_SRCS := $(SMP_PURE_SRCS) tests/unit/smp_pairing_util.c
+test_smp_oob_SRCS := $(SMP_PURE_SRCS) tests/unit/smp_pairing_util.c
+test_smp_attempts_SRCS := $(SMP_ACTOR_SRCS)
 test_smp_bonds_SRCS := actors/smp/smp_bonds.c
 
 fuzz_smp_SRCS := $(SMP_PURE_SRCS)

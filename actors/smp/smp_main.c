@@ -13,6 +13,10 @@
  *     prompt_timeout_ms=N  auto_encrypt=0|1  pair_on_security_request=0|1
  *     identity=public:AA:BB:CC:DD:EE:FF    our identity address (default:
  *                          the connection's own address)
+ *     keypress=0|1         keypress notifications while a passkey is typed
+ *     ask_oob=0|1          ask apps for the peer's OOB data when it has ours (default 1)
+ *     retry_base_ms=N retry_max_ms=N   Repeated Attempts: first wait, cap (2000, 64000)
+ *     oob_lifetime_ms=N    how long our OOB data and its key pair stay valid (600000)
  *
  * From host: LinkEvent (connected, disconnected, encryption_changed,
  * ltk_requested). From l2cap: ChannelPdu on CID 0x0006. To l2cap:
@@ -29,6 +33,8 @@
 
 #include "hive.h"
 #include "smp_actor.h"
+#include "smp_bredr_main.h"
+#include "smp_gatt.h"
 
 #define SMP_CID 0x0006
 #define HCI_DISCONNECT 0x0406
@@ -39,6 +45,8 @@ struct smp_main {
 	struct hive_actor *a;
 	struct smp_actor s;
 	struct smp_bonds *store;
+	struct smp_bredr bredr; /* BR/EDR link keys and Simple Pairing */
+	struct smp_gatt sg; /* bonded links told to gatt (smp_gatt.h) */
 	char l2cap[HIVE_NAME_MAX + 1], host[HIVE_NAME_MAX + 1], gatt[HIVE_NAME_MAX + 1];
 	int timer;
 	uint64_t timer_due;
@@ -207,6 +215,37 @@ static void outcome_out(Hive__SmpPairingComplete *pc, Hive__SmpAddress *pa, uint
 	pc->keys_received = o->keys_received;
 }
 
+/* Our OOB data (least significant octet first, as on the air); buf holds
+ * the address, then C and r. */
+static bool oob_out(Hive__SmpOobData *od, Hive__SmpAddress *pa, uint8_t buf[6 + 32],
+		    const struct smp_act *x)
+{
+	if (x->has_addr) {
+		addr_out(pa, &x->peer, buf);
+		od->address = pa;
+	}
+	rev(buf + 6, x->oob_c, 16);
+	rev(buf + 22, x->oob_r, 16);
+	od->c.data = buf + 6;
+	od->c.len = 16;
+	od->r.data = buf + 22;
+	od->r.len = 16;
+	od->valid_ms = x->valid_ms;
+	return true;
+}
+
+/* 16 octets least significant first -> most significant first: 1, or 0
+ * when the field is absent, -EINVAL when it has another length. */
+static int key16_in(const ProtobufCBinaryData *b, uint8_t out[16])
+{
+	if (b->len == 0)
+		return 0;
+	if (b->len != 16)
+		return -EINVAL;
+	rev(out, b->data, 16);
+	return 1;
+}
+
 /* Completion, failure, encryption and prompts: a Result to the asker or
  * an SmpEvent. */
 static void send_app(struct smp_main *m, const struct smp_act *x)
@@ -220,7 +259,9 @@ static void send_app(struct smp_main *m, const struct smp_act *x)
 	Hive__SmpEncrypted en = HIVE__SMP_ENCRYPTED__INIT;
 	Hive__SmpUnpaired un = HIVE__SMP_UNPAIRED__INIT;
 	Hive__SmpAddress pa = HIVE__SMP_ADDRESS__INIT;
-	uint8_t abuf[6];
+	Hive__SmpOobData od = HIVE__SMP_OOB_DATA__INIT;
+	Hive__SmpOobKeypress kp = HIVE__SMP_OOB_KEYPRESS__INIT;
+	uint8_t abuf[6 + 32];
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	ev.handle = x->handle;
 	switch (x->type) {
@@ -256,6 +297,18 @@ static void send_app(struct smp_main *m, const struct smp_act *x)
 		ev.encrypted = &en;
 		sr.value_case = HIVE__SMP_RESULT__VALUE_ENCRYPTED;
 		sr.encrypted = &en;
+		break;
+	case SMP_ACT_OOB:
+		if (oob_out(&od, &pa, abuf, x)) {
+			sr.value_case = HIVE__SMP_RESULT__VALUE_OOB;
+			sr.oob = &od;
+		}
+		break;
+	case SMP_ACT_KEYPRESS:
+		kp.handle = x->handle;
+		kp.type = x->number;
+		ev.kind_case = HIVE__SMP_EVENT__KIND_KEYPRESS;
+		ev.keypress = &kp;
 		break;
 	case SMP_ACT_RESULT:
 		if (x->deleted >= 0) {
@@ -367,7 +420,10 @@ static void flush(struct smp_main *m)
 		HLOG_ERROR(m->a, "outbox overflow: actions were lost");
 	for (unsigned i = 0; i < m->s.nout; i++)
 		do_act(m, &m->s.out[i], &keys_changed);
+	smp_bredr_send(&m->bredr, m->a, m->host, &m->next_id);
+	smp_gatt_note_acts(&m->sg, &m->s);
 	smp_actor_out_clear(&m->s);
+	smp_gatt_update(&m->sg, &m->s);
 	if (keys_changed)
 		send_key_lists(m);
 
@@ -407,12 +463,18 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 {
 	struct smp_main *m = arg;
 	const Hive__LinkEvent *le = env->link;
+	if (smp_bredr_on_link(&m->bredr, le)) {
+		flush(m);
+		return;
+	}
 	uint16_t handle = (uint16_t)(le->handle & 0x0fff);
 	struct smp_addr own, peer;
 	switch (le->kind_case) {
 	case HIVE__LINK_EVENT__KIND_CONNECTED:
 		addr_in(le->connected->own, &own);
 		addr_in(le->connected->peer, &peer);
+		if (smp_scope_learn(&m->sg, &own))
+			send_key_lists(m); /* now without other stacks' bonds */
 		smp_actor_connected(&m->s, handle,
 				    le->connected->role == HIVE__CONNECTED__ROLE__PERIPHERAL
 					    ? SMP_ROLE_RESPONDER
@@ -442,6 +504,15 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 	flush(m);
 }
 
+/* A BR/EDR security event from host (smp_bredr.c answers it). */
+static void on_bredr(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		     void *arg)
+{
+	struct smp_main *m = arg;
+	smp_bredr_on_event(&m->bredr, &m->s, env->bredr_event);
+	flush(m);
+}
+
 static void on_pdu(struct hive_actor *a, const char *source, const Hive__Envelope *env, void *arg)
 {
 	struct smp_main *m = arg;
@@ -463,6 +534,12 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 {
 	struct smp_main *m = arg;
 	const Hive__Result *r = env->result;
+	bool learned;
+	if (smp_scope_on_result(&m->sg, r, &learned)) {
+		if (learned)
+			send_key_lists(m);
+		return;
+	}
 	if (r->status == 0)
 		return;
 	uint16_t handle = (uint16_t)(r->id & 0xffff);
@@ -536,6 +613,18 @@ static void list_bonds(struct smp_main *m, const char *source, uint64_t id)
 	free(bytes);
 }
 
+static void user_reply(struct smp_main *m, const char *source, uint64_t id,
+		       const Hive__SmpUserReply *u)
+{
+	struct smp_oob_answer oa = { 0 };
+	int hc = key16_in(&u->oob_c, oa.c), hr = key16_in(&u->oob_r, oa.r);
+	int ht = key16_in(&u->oob_tk, oa.tk);
+	oa.has_data = hc > 0 && hr > 0;
+	oa.has_tk = ht > 0;
+	smp_actor_user_reply(&m->s, source, id, (uint16_t)u->handle, u->accept, u->passkey,
+			     hc < 0 || hr < 0 || ht < 0 ? NULL : &oa);
+}
+
 static void on_request(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		       void *arg)
 {
@@ -551,9 +640,26 @@ static void on_request(struct hive_actor *a, const char *source, const Hive__Env
 			.no_bonding = q->pair->no_bonding,
 			.io_cap = q->pair->io_cap ? (int)q->pair->io_cap - 1 : -1,
 		};
+		int hc = key16_in(&q->pair->oob_c, o.oob_c), hr = key16_in(&q->pair->oob_r, o.oob_r);
+		int ht = key16_in(&q->pair->oob_tk, o.oob_tk);
+		if (hc < 0 || hr < 0 || ht < 0 || hc != hr) {
+			smp_act_result(&m->s, source, r->id, -EINVAL,
+				       "pair: oob_c and oob_r come together, 16 octets each; oob_tk "
+				       "is 16 octets");
+			break;
+		}
+		o.has_oob = hc > 0;
+		o.has_tk = ht > 0;
 		smp_actor_pair(&m->s, source, r->id, (uint16_t)q->pair->handle, &o);
 		break;
 	}
+	case HIVE__SMP_REQUEST__OP_OOB_LOCAL:
+		smp_actor_oob_local(&m->s, source, r->id, q->oob_local->renew);
+		break;
+	case HIVE__SMP_REQUEST__OP_KEYPRESS:
+		smp_actor_keypress(&m->s, source, r->id, (uint16_t)q->keypress->handle,
+				   q->keypress->type > 255 ? 255 : (uint8_t)q->keypress->type);
+		break;
 	case HIVE__SMP_REQUEST__OP_ENCRYPT:
 		smp_actor_encrypt(&m->s, source, r->id, (uint16_t)q->encrypt->handle);
 		break;
@@ -575,14 +681,21 @@ static void on_request(struct hive_actor *a, const char *source, const Hive__Env
 		smp_actor_subscribe(&m->s, source, r->id);
 		break;
 	case HIVE__SMP_REQUEST__OP_USER_REPLY:
-		smp_actor_user_reply(&m->s, source, r->id, (uint16_t)q->user_reply->handle,
-				     q->user_reply->accept, q->user_reply->passkey);
+		if (smp_bredr_user_reply(&m->bredr, &m->s, source, r->id,
+					 (uint16_t)q->user_reply->handle, q->user_reply->accept,
+					 q->user_reply->passkey))
+			break;
+		user_reply(m, source, r->id, q->user_reply);
 		break;
 	case HIVE__SMP_REQUEST__OP_SET_POLICY:
 		smp_actor_set_policy(&m->s, source, r->id,
 				     q->set_policy->policy ? q->set_policy->policy : "");
 		break;
 	default:
+		if (q && smp_bredr_request(&m->bredr, m->a, source, r->id, q))
+			break;
+		if (q && smp_gatt_request(&m->sg, source, r->id, q))
+			break;
 		smp_act_result(&m->s, source, r->id, -ENOTSUP,
 			       "smp serves pair, encrypt, bonds, unpair, subscribe, user_reply, "
 			       "set_policy");
@@ -657,6 +770,10 @@ static int open_store(struct smp_main *m)
 		HLOG_ERROR(m->a, "%s", err);
 		return rc;
 	}
+	if (smp_bredr_open(&m->bredr, path, err, sizeof err) < 0) {
+		HLOG_ERROR(m->a, "%s", err);
+		return -EIO;
+	}
 	HLOG_INFO(m->a, "bond store %s", path);
 	return 0;
 }
@@ -664,7 +781,7 @@ static int open_store(struct smp_main *m)
 static int configure(struct smp_main *m, struct smp_settings *s)
 {
 	const char *v;
-	bool sc, mitm, bonding, cjw;
+	bool sc, mitm, bonding, cjw, keypress;
 	int err = 0;
 	smp_settings_default(s);
 	if (config_name(m, "l2cap", m->l2cap) < 0 || config_name(m, "host", m->host) < 0 ||
@@ -679,16 +796,30 @@ static int configure(struct smp_main *m, struct smp_settings *s)
 	    config_bool(m, "bonding", true, &bonding) < 0 ||
 	    config_bool(m, "confirm_just_works", false, &cjw) < 0 ||
 	    config_bool(m, "auto_encrypt", false, &s->auto_encrypt) < 0 ||
-	    config_bool(m, "pair_on_security_request", true, &s->pair_on_security_request) < 0)
+	    config_bool(m, "pair_on_security_request", true, &s->pair_on_security_request) < 0 ||
+	    config_bool(m, "keypress", false, &keypress) < 0 ||
+	    config_bool(m, "ask_oob", true, &s->cfg.ask_oob) < 0)
 		return -EINVAL;
 	s->cfg.auth_req = (uint8_t)((sc ? SMP_AUTH_SC : 0) | (mitm ? SMP_AUTH_MITM : 0) |
-				    (bonding ? SMP_AUTH_BONDING : 0));
+				    (bonding ? SMP_AUTH_BONDING : 0) | (keypress ? SMP_AUTH_KEYPRESS : 0));
 	s->cfg.require_mitm = mitm;
 	s->cfg.confirm_just_works = cjw;
 	s->cfg.min_key_size = (uint8_t)hive_config_u64(m->a, "min_key_size", 7, &err);
 	s->cfg.max_key_size = (uint8_t)hive_config_u64(m->a, "max_key_size", 16, &err);
 	s->prompt_timeout_ms =
 		(uint32_t)hive_config_u64(m->a, "prompt_timeout_ms", SMP_PROMPT_TIMEOUT_MS, &err);
+	/* Repeated Attempts: the first wait after a failed pairing and the cap. */
+	uint64_t rb = hive_config_u64(m->a, "retry_base_ms", SMP_RETRY_BASE_MS, &err);
+	uint64_t rm = hive_config_u64(m->a, "retry_max_ms", SMP_RETRY_MAX_MS, &err);
+	uint64_t ol = hive_config_u64(m->a, "oob_lifetime_ms", SMP_OOB_LIFETIME_MS, &err);
+	if (err || rb == 0 || rm < rb || rm > 86400000u || ol == 0 || ol > 86400000u) {
+		HLOG_ERROR(m->a, "retry_base_ms <= retry_max_ms (at most a day, not 0) and "
+				 "oob_lifetime_ms (1 ms to a day) are numbers of milliseconds");
+		return -EINVAL;
+	}
+	s->cfg.retry_base_ms = (uint32_t)rb;
+	s->cfg.retry_max_ms = (uint32_t)rm;
+	s->oob_lifetime_ms = (uint32_t)ol;
 	if (err || s->cfg.min_key_size < 7 || s->cfg.max_key_size > 16 ||
 	    s->cfg.min_key_size > s->cfg.max_key_size || s->prompt_timeout_ms == 0) {
 		HLOG_ERROR(m->a, "min_key_size/max_key_size are 7..16 (min <= max) and "
@@ -725,6 +856,11 @@ int main(int argc, char **argv)
 		goto out;
 	struct smp_ops ops = { rand_bytes, now_ms, m };
 	smp_actor_init(&m->s, &set, m->store, &ops);
+	smp_gatt_init(&m->sg, m->a, m->gatt, m->store);
+	if (set.identity_set)
+		smp_bonds_set_scope(m->store, &set.identity);
+	else
+		smp_scope_ask_host(&m->sg, m->host);
 	size_t snap_len = 0;
 	const uint8_t *snap = hive_actor_snapshot(m->a, &snap_len);
 	if (snap && snap_len) {
@@ -736,6 +872,7 @@ int main(int argc, char **argv)
 			HLOG_INFO(m->a, "restarted with %d link(s) from the snapshot", n);
 	}
 	hive_on(m->a, HIVE__ENVELOPE__BODY_LINK, on_link, m);
+	hive_on(m->a, HIVE__ENVELOPE__BODY_BREDR_EVENT, on_bredr, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_PDU, on_pdu, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_REQUEST, on_request, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_RESULT, on_result, m);
@@ -745,6 +882,7 @@ int main(int argc, char **argv)
 		goto out;
 	rc = hive_run(m->a) < 0;
 out:
+	smp_bredr_close(&m->bredr);
 	smp_bonds_close(&m->store);
 	hive_actor_destroy(&m->a);
 	free(m);
