@@ -100,6 +100,9 @@ struct gatt_attr {
 	uint16_t cccd_index;
 	/* Include declarations: the included service's declaration handle. */
 	uint16_t include_of;
+	/* An app provides the value: reads and writes go to it (see
+	 * gatt_provider.h); value holds only what the JSON or set_value put. */
+	bool provided;
 };
 
 struct gatt_db;

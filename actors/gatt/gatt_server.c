@@ -51,6 +51,7 @@ int gatt_server_new(struct gatt_server **out, struct gatt_db *db,
 
 static void conn_free(struct gatt_conn *c)
 {
+	gatt_provider_free(c);
 	free(c->cccd);
 	free(c->prep);
 	free(c->prep_buf);
@@ -74,6 +75,11 @@ static struct gatt_conn *find_conn(const struct gatt_server *s, uint16_t conn)
 		if (s->conns[i].used && s->conns[i].conn == conn)
 			return (struct gatt_conn *)&s->conns[i];
 	return NULL;
+}
+
+struct gatt_conn *gatt_server_conn(const struct gatt_server *s, uint16_t conn)
+{
+	return find_conn(s, conn);
 }
 
 int gatt_server_connect(struct gatt_server *s, uint16_t conn)
@@ -342,6 +348,8 @@ static uint8_t store(struct att_ctx *x, struct gatt_attr *a, const uint8_t *v, s
 		emit(x->out, GATT_EV_WRITE, c->conn, a->handle, 0);
 		return 0;
 	}
+	if (a->provided)
+		return gatt_provider_write(x, a, v, len);
 	gatt_db_set_value(x->s->db, a->handle, v, len);
 	emit(x->out, GATT_EV_WRITE, c->conn, a->handle, 0);
 	return 0;
@@ -420,8 +428,13 @@ static uint8_t assemble(struct att_ctx *x, size_t *i, uint8_t *buf, size_t *len)
 	struct gatt_conn *c = x->c;
 	uint16_t h = c->prep[*i].handle;
 	struct gatt_attr *a = gatt_db_get(x->s->db, h);
-	const uint8_t *v = gatt_attr_value(x, a, len);
-	memcpy(buf, v, *len);
+	/* A provided value rewritten from offset 0 is not fetched first. */
+	const uint8_t *v = NULL;
+	*len = 0;
+	if (!a->provided || c->prep[*i].offset)
+		v = gatt_attr_value(x, a, len);
+	if (*len)
+		memcpy(buf, v, *len);
 	x->err_handle = h;
 	for (; *i < c->prep_n && c->prep[*i].handle == h; (*i)++) {
 		const struct gatt_prep *e = &c->prep[*i];
@@ -443,17 +456,27 @@ static uint8_t on_att_execute_write_request(struct att_ctx *x, const struct att_
 	size_t len, i = 0;
 	if (p->execute.flags > ATT_EXEC_WRITE_WRITE)
 		return ATT_ECODE_INVALID_PDU;
-	/* Check every part before writing any (all or nothing, 3.4.6.3). */
-	while (p->execute.flags == ATT_EXEC_WRITE_WRITE && !rc && i < c->prep_n) {
+	/* Resuming after an app took a provided part: checked already. */
+	size_t from = gatt_provider_exec_from(c);
+	/* Check every part before writing any (all or nothing, 3.4.6.3;
+	 * an app that refuses its part comes after the parts before it). */
+	while (!from && p->execute.flags == ATT_EXEC_WRITE_WRITE && !rc && i < c->prep_n) {
 		rc = assemble(x, &i, buf, &len);
 		if (!rc && gatt_db_get(x->s->db, x->err_handle)->fixed_len &&
 		    len != gatt_db_get(x->s->db, x->err_handle)->len)
 			rc = ATT_ECODE_INVALID_ATTRIBUTE_VALUE_LENGTH;
 	}
-	for (i = 0; p->execute.flags == ATT_EXEC_WRITE_WRITE && !rc && i < c->prep_n;) {
+	if (x->need_read)
+		return 0; /* an app's value is needed first: asked, then re-run */
+	for (i = from; p->execute.flags == ATT_EXEC_WRITE_WRITE && !rc && i < c->prep_n;) {
 		assemble(x, &i, buf, &len);
 		rc = store(x, gatt_db_get(x->s->db, x->err_handle), buf, len);
+		if (!rc && x->need_write) {
+			gatt_provider_exec_at(c, i); /* the queue waits for the app */
+			return 0;
+		}
 	}
+	gatt_provider_exec_at(c, 0);
 	c->prep_n = 0;
 	c->prep_used = 0;
 	if (!rc)
@@ -556,6 +579,16 @@ int gatt_server_on_pdu(struct gatt_server *s, uint16_t conn, const uint8_t *pdu,
 		return -ENOTCONN;
 	if (!len || c->dead)
 		return 0;
+	enum att_kind kind = att_opcode_kind(pdu[0]);
+	if (kind == ATT_REQ && gatt_provider_waiting(c))
+		return 0; /* one request at a time (Vol 3 Part F 3.3.2): dropped */
+	return gatt_server_dispatch(s, c, pdu, len, out);
+}
+
+int gatt_server_dispatch(struct gatt_server *s, struct gatt_conn *c, const uint8_t *pdu,
+			 size_t len, struct att_outbox *out)
+{
+	uint16_t conn = c->conn;
 	uint8_t op = pdu[0];
 	const struct att_handler *h = handler_of(op);
 	enum att_kind kind = h ? h->kind : att_opcode_kind(op);
@@ -578,6 +611,10 @@ int gatt_server_on_pdu(struct gatt_server *s, uint16_t conn, const uint8_t *pdu,
 		rc = ATT_ECODE_INVALID_PDU;
 	else
 		rc = h->fn(&x, &p);
+	if ((x.need_read || x.need_write) && gatt_provider_defer(&x, op, kind, &rc))
+		return 0; /* an app answers first */
+	if (kind == ATT_REQ)
+		gatt_provider_done(c);
 	if (rc && kind == ATT_REQ) {
 		x.w = wr_init(o->pdu, c->mtu);
 		wr_u8(&x.w, ATT_ERROR_RSP);

@@ -36,6 +36,13 @@ enum gatt_event_type {
 	GATT_EV_CCCD,      /* a CCCD written: conn, handle (the value's), value */
 	GATT_EV_MTU,       /* MTU exchanged: conn, value = new MTU */
 	GATT_EV_CONFIRMED, /* an indication confirmed: conn, handle */
+	/* A peer's access to an attribute an app provides (gatt_provider.h):
+	 * conn, handle, value = the offset (Read Blob, Prepare Write), token;
+	 * a write carries the bytes in data/len and no_response for a
+	 * command (answer not awaited). Answer with
+	 * gatt_server_provider_answer(). */
+	GATT_EV_PROVIDER_READ,
+	GATT_EV_PROVIDER_WRITE,
 };
 
 struct gatt_event {
@@ -43,6 +50,10 @@ struct gatt_event {
 	uint16_t conn;
 	uint16_t handle;
 	uint16_t value;
+	uint32_t token;       /* provider events */
+	bool no_response;     /* provider writes from commands */
+	const uint8_t *data;  /* provider writes: valid until the next input */
+	uint16_t len;
 };
 
 struct att_out_pdu {

@@ -43,6 +43,8 @@ const uint8_t *gatt_attr_value(struct att_ctx *x, const struct gatt_attr *a, siz
 		*len = 1;
 		return x->tmp;
 	default:
+		if (a->provided)
+			return gatt_provider_value(x, a, len);
 		*len = a->len;
 		return a->value;
 	}
@@ -113,7 +115,9 @@ uint8_t on_att_find_by_type_value_request(struct att_ctx *x, const struct att_pd
 	for (; i < last && wr_room(&x->w) >= 4; i++) {
 		const struct gatt_attr *a = gatt_db_at(x->s->db, i);
 		size_t len;
-		if (!att_uuid_eq(&a->type, &type) || gatt_check_access(x->c, a, false))
+		/* Provided values are not compared (an app per candidate). */
+		if (!att_uuid_eq(&a->type, &type) || a->provided ||
+		    gatt_check_access(x->c, a, false))
 			continue;
 		const uint8_t *v = gatt_attr_value(x, a, &len);
 		if (len != q->value_len || (len && memcmp(v, q->value, len)))
@@ -152,6 +156,8 @@ uint8_t on_att_read_by_type_request(struct att_ctx *x, const struct att_pdu *p)
 			x->err_handle = a->handle;
 			return rc;
 		}
+		if (found && gatt_provider_unfetched(x, a))
+			break; /* one app at a time: the client asks again from here */
 		size_t len;
 		const uint8_t *v = gatt_attr_value(x, a, &len);
 		if (len > cap)
