@@ -1,6 +1,9 @@
 /* hive-ctl commands of the smp actor: pair (with prompts, or --yes and
- * --passkey for scripts), encrypt, bonds, unpair, pairing-policy. Each
- * takes --to ACTOR (default "smp"). */
+ * --passkey for scripts; --oob C,R with the peer's Secure Connections OOB
+ * data, --oob-tk TK for legacy OOB), encrypt, bonds, unpair,
+ * pairing-policy, oob (our OOB data). Each takes --to ACTOR (default
+ * "smp"). C, R and TK are 32 hex digits, most significant first as the
+ * specification prints them (and as `oob` prints them). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,41 @@ struct smp_wait {
 	bool yes;
 	bool has_passkey;
 	uint32_t passkey;
+	bool has_oob, has_tk;          /* answers to OOB prompts */
+	uint8_t oob_c[16], oob_r[16], tk[16]; /* least significant first (the wire's) */
 };
+
+/* 32 hex digits, most significant first -> 16 octets least significant
+ * first. */
+static int hex16_in(const char *s, size_t n, uint8_t out[16])
+{
+	if (n != 32)
+		return -EINVAL;
+	for (int i = 0; i < 16; i++) {
+		int hi = hive_hexval(s[2 * i]), lo = hive_hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[15 - i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* 16 octets least significant first -> 32 hex digits, most significant first. */
+static void hex16_out(const uint8_t *b, char out[33])
+{
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[15 - i]);
+}
+
+/* "C,R": the peer's SC OOB data as `oob` prints it. */
+static int oob_pair_in(const char *s, uint8_t c[16], uint8_t r[16])
+{
+	const char *comma = strchr(s, ',');
+	if (!comma || hex16_in(s, (size_t)(comma - s), c) < 0 ||
+	    hex16_in(comma + 1, strlen(comma + 1), r) < 0)
+		return -EINVAL;
+	return 0;
+}
 
 static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
@@ -49,17 +86,64 @@ static int send_smp(struct ctl *c, const char *dest, uint64_t id, Hive__SmpReque
 	return hive_send(c->actor, dest, &env);
 }
 
-static void reply(struct smp_wait *w, uint32_t handle, bool accept, uint32_t passkey)
+static void reply_oob(struct smp_wait *w, uint32_t handle, bool accept, uint32_t passkey,
+		      const uint8_t *c, const uint8_t *r, const uint8_t *tk)
 {
 	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
 	Hive__SmpUserReply u = HIVE__SMP_USER_REPLY__INIT;
 	u.handle = handle;
 	u.accept = accept;
 	u.passkey = passkey;
+	if (c && r) {
+		u.oob_c.data = (uint8_t *)c;
+		u.oob_c.len = 16;
+		u.oob_r.data = (uint8_t *)r;
+		u.oob_r.len = 16;
+	}
+	if (tk) {
+		u.oob_tk.data = (uint8_t *)tk;
+		u.oob_tk.len = 16;
+	}
 	q.op_case = HIVE__SMP_REQUEST__OP_USER_REPLY;
 	q.user_reply = &u;
 	/* Its Result is not waited for: the pairing's outcome says it all. */
 	send_smp(w->c, w->dest, w->c->next_request_id++, &q);
+}
+
+static void reply(struct smp_wait *w, uint32_t handle, bool accept, uint32_t passkey)
+{
+	reply_oob(w, handle, accept, passkey, NULL, NULL, NULL);
+}
+
+static bool ask_line(const char *question, char *buf, size_t cap);
+
+/* The peer set its OOB flag: our --oob / --oob-tk, else the user types it. */
+static void answer_oob(struct smp_wait *w, uint32_t handle, bool tk_kind)
+{
+	char line[128];
+	uint8_t a[16], b[16];
+	if (tk_kind) {
+		if (w->has_tk) {
+			reply_oob(w, handle, true, 0, NULL, NULL, w->tk);
+			return;
+		}
+		bool ok = ask_line("the peer has a legacy OOB TK: type it (32 hex digits) or "
+				   "Enter for none:", line, sizeof line) &&
+			  hex16_in(line, strcspn(line, "\r\n"), a) == 0;
+		reply_oob(w, handle, ok, 0, NULL, NULL, ok ? a : NULL);
+		return;
+	}
+	if (w->has_oob) {
+		reply_oob(w, handle, true, 0, w->oob_c, w->oob_r, NULL);
+		return;
+	}
+	bool ok = ask_line("the peer holds our OOB data: its C,R (as its `oob` printed) or "
+			   "Enter for none:", line, sizeof line);
+	if (ok) {
+		line[strcspn(line, "\r\n")] = '\0';
+		ok = oob_pair_in(line, a, b) == 0;
+	}
+	reply_oob(w, handle, ok, 0, ok ? a : NULL, ok ? b : NULL, NULL);
 }
 
 static bool ask_line(const char *question, char *buf, size_t cap)
@@ -77,10 +161,21 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 	struct smp_wait *w = arg;
 	const Hive__SmpEvent *ev = env->smp_event;
 	char line[64];
+	static const char *const keys[] = { "started", "digit entered", "digit erased",
+					    "cleared", "completed" };
+	if (ev->kind_case == HIVE__SMP_EVENT__KIND_KEYPRESS && !w->c->json) {
+		printf("peer keypress: %s\n",
+		       ev->keypress->type < 5 ? keys[ev->keypress->type] : "unknown");
+		fflush(stdout);
+	}
 	if (ev->kind_case != HIVE__SMP_EVENT__KIND_PROMPT)
 		return;
 	const Hive__SmpPrompt *p = ev->prompt;
 	switch (p->kind) {
+	case HIVE__SMP_PROMPT__KIND__OOB_DATA:
+	case HIVE__SMP_PROMPT__KIND__OOB_TK:
+		answer_oob(w, ev->handle, p->kind == HIVE__SMP_PROMPT__KIND__OOB_TK);
+		break;
 	case HIVE__SMP_PROMPT__KIND__PASSKEY_DISPLAY:
 		if (!w->c->json)
 			printf("passkey %06u: type it on the peer\n", p->number);
@@ -235,7 +330,7 @@ int ctl_cmd_pair(struct ctl *c, int argc, char **argv)
 	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
 	struct smp_wait w = { 0 };
 	const char *usage = "usage: pair HANDLE [--sc|--legacy] [--mitm] [--io CAP] [--yes] "
-			    "[--passkey N] [--no-bond] [--to ACTOR]";
+			    "[--passkey N] [--oob C,R] [--oob-tk TK] [--no-bond] [--to ACTOR]";
 	if (argc < 2 || parse_handle(argv[1], &p.handle) < 0)
 		return ctl_fail(c, "pair", "%s", usage);
 	for (int i = 2; i < argc; i++) {
@@ -265,6 +360,24 @@ int ctl_cmd_pair(struct ctl *c, int argc, char **argv)
 				return ctl_fail(c, "pair", "--passkey %s: 0 to 999999", argv[i]);
 			w.has_passkey = true;
 			w.passkey = (uint32_t)v;
+		} else if (strcmp(argv[i], "--oob") == 0 && i + 1 < argc) {
+			if (oob_pair_in(argv[++i], w.oob_c, w.oob_r) < 0)
+				return ctl_fail(c, "pair", "--oob %s: the peer's C and R as its "
+					       "'oob' printed them, 32 hex digits each, joined by a "
+					       "comma", argv[i]);
+			w.has_oob = true;
+			p.oob_c.data = w.oob_c;
+			p.oob_c.len = 16;
+			p.oob_r.data = w.oob_r;
+			p.oob_r.len = 16;
+		} else if (strcmp(argv[i], "--oob-tk") == 0 && i + 1 < argc) {
+			if (hex16_in(argv[i + 1], strlen(argv[i + 1]), w.tk) < 0)
+				return ctl_fail(c, "pair", "--oob-tk %s: the TK is 32 hex digits",
+						argv[i + 1]);
+			i++;
+			w.has_tk = true;
+			p.oob_tk.data = w.tk;
+			p.oob_tk.len = 16;
 		} else {
 			return ctl_fail(c, "pair", "%s", usage);
 		}
@@ -426,5 +539,44 @@ int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv)
 	else
 		printf("pairing policy: %s\n", argv[1]);
 	fflush(stdout);
+	return 0;
+}
+
+int ctl_cmd_oob(struct ctl *c, int argc, char **argv)
+{
+	const char *to = take_to(&argc, argv);
+	Hive__SmpRequest q = HIVE__SMP_REQUEST__INIT;
+	Hive__SmpOobLocal o = HIVE__SMP_OOB_LOCAL__INIT;
+	struct smp_wait w = { 0 };
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--renew") != 0))
+		return ctl_fail(c, "oob", "usage: oob [--renew] [--to ACTOR]");
+	o.renew = argc == 2;
+	q.op_case = HIVE__SMP_REQUEST__OP_OOB_LOCAL;
+	q.oob_local = &o;
+	Hive__Result *r = ask(c, "oob", to, &q, SMP_CTL_TIMEOUT_MS, &w);
+	if (!r)
+		return -1;
+	const Hive__SmpOobData *d = r->value_case == HIVE__RESULT__VALUE_SMP &&
+					    r->smp->value_case == HIVE__SMP_RESULT__VALUE_OOB
+					    ? r->smp->oob : NULL;
+	if (!d || d->c.len != 16 || d->r.len != 16) {
+		hive__result__free_unpacked(r, NULL);
+		return ctl_fail(c, "oob", "%s answered without OOB data (an older smp?)", to);
+	}
+	char addr[40] = "", ch[33], rh[33];
+	if (d->address)
+		addr_text(d->address, addr, sizeof addr);
+	hex16_out(d->c.data, ch);
+	hex16_out(d->r.data, rh);
+	if (c->json)
+		ctl_print_json(json_pack("{s:s, s:b, s:s, s:s, s:s, s:i}", "command", "oob", "ok", 1,
+					 "address", addr, "c", ch, "r", rh, "valid_ms",
+					 (int)d->valid_ms));
+	else
+		printf("address %s\nC %s\nR %s\nvalid for %u s; the peer pairs with: pair HANDLE "
+		       "--oob %s,%s\n", *addr ? addr : "(unknown until a link is up)", ch, rh,
+		       d->valid_ms / 1000, ch, rh);
+	fflush(stdout);
+	hive__result__free_unpacked(r, NULL);
 	return 0;
 }

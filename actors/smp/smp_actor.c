@@ -180,7 +180,101 @@ static struct smp_link *link_setup(struct smp_actor *self, uint16_t handle, enum
 			 smp_bonds_error(self->store));
 	smp_pairing_init(&l->p, role, &cfg, &self->ops, &l->own, &l->peer);
 	smp_link_find_bond(self, l);
+	smp_oob_apply(self, l);
+	smp_attempts_load(self, l);
 	return l;
+}
+
+/* ---- Repeated Attempts per peer (Vol 3 Part H 2.3.6) ------------------------------ */
+
+/* The peer a link's attempts count for: its identity when known. */
+static const struct smp_addr *attempts_key(const struct smp_link *l)
+{
+	return l->have_bond ? &l->bond.peer : &l->peer;
+}
+
+static bool same_addr(const struct smp_addr *a, const struct smp_addr *b)
+{
+	return a->type == b->type && memcmp(a->a, b->a, 6) == 0;
+}
+
+static struct smp_attempts *attempts_find(struct smp_actor *self, const struct smp_addr *peer)
+{
+	for (unsigned i = 0; i < SMP_ATTEMPTS_MAX; i++)
+		if (self->attempts[i].used && same_addr(&self->attempts[i].peer, peer))
+			return &self->attempts[i];
+	return NULL;
+}
+
+static uint32_t retry_max(const struct smp_actor *self)
+{
+	return self->set.cfg.retry_max_ms ? self->set.cfg.retry_max_ms : SMP_RETRY_MAX_MS;
+}
+
+void smp_attempts_load(struct smp_actor *self, struct smp_link *l)
+{
+	const struct smp_attempts *t = attempts_find(self, attempts_key(l));
+	unsigned fails = 0;
+	uint64_t retry = 0, now = now_ms(self);
+	if (t) {
+		/* Each quiet retry_max since the last failure halves the next
+		 * wait, down to the first one. */
+		uint64_t quiet = now > t->last ? (now - t->last) / retry_max(self) : 0;
+		fails = quiet >= t->fails ? 0 : t->fails - (unsigned)quiet;
+		retry = t->retry_at;
+	}
+	l->p.fails = l->att_fails = fails;
+	l->p.retry_at = l->att_retry = retry;
+}
+
+void smp_attempts_save(struct smp_actor *self, struct smp_link *l)
+{
+	if (l->p.fails == l->att_fails && l->p.retry_at == l->att_retry)
+		return;
+	struct smp_attempts *t = attempts_find(self, attempts_key(l));
+	if (l->p.fails == 0) {
+		/* Paired: the slate is clean, under the address and the
+		 * identity both. */
+		if (t)
+			memset(t, 0, sizeof *t);
+		if ((t = attempts_find(self, &l->peer)))
+			memset(t, 0, sizeof *t);
+	} else {
+		/* A new peer takes a free slot, else the one quiet longest. */
+		for (unsigned i = 0; !t && i < SMP_ATTEMPTS_MAX; i++)
+			if (!self->attempts[i].used)
+				t = &self->attempts[i];
+		for (unsigned i = 0; !t && i < SMP_ATTEMPTS_MAX; i++)
+			if (i == 0 || self->attempts[i].last < t->last)
+				t = &self->attempts[i];
+		t->used = true;
+		t->peer = *attempts_key(l);
+		t->fails = (uint8_t)(l->p.fails > 255 ? 255 : l->p.fails);
+		t->retry_at = l->p.retry_at;
+		t->last = now_ms(self);
+	}
+	l->att_fails = l->p.fails;
+	l->att_retry = l->p.retry_at;
+}
+
+/* ---- our OOB data --------------------------------------------------------------------- */
+
+void smp_oob_apply(struct smp_actor *self, struct smp_link *l)
+{
+	struct smp_config *c = &l->p.cfg;
+	c->sc_oob_local = self->oob.valid;
+	memcpy(c->sc_oob_priv, self->oob.priv, 32);
+	memcpy(c->sc_oob_r, self->oob.r, 16);
+}
+
+static void oob_expire(struct smp_actor *self)
+{
+	if (!self->oob.valid || now_ms(self) < self->oob.expires)
+		return;
+	memset(&self->oob, 0, sizeof self->oob);
+	for (unsigned i = 0; i < SMP_LINKS_MAX; i++)
+		if (self->links[i].used)
+			smp_oob_apply(self, &self->links[i]);
 }
 
 void smp_link_encrypt_with_bond(struct smp_actor *self, struct smp_link *l)
@@ -224,6 +318,8 @@ void smp_actor_pdu(struct smp_actor *self, uint16_t handle, const uint8_t *pdu, 
 			 handle);
 		return;
 	}
+	oob_expire(self);
+	smp_attempts_load(self, l);
 	smp_pairing_on_pdu(&l->p, pdu, len);
 	smp_link_drain(self, l);
 }
@@ -321,6 +417,7 @@ void smp_actor_encryption_changed(struct smp_actor *self, uint16_t handle, uint8
 void smp_actor_tick(struct smp_actor *self)
 {
 	uint64_t now = now_ms(self);
+	oob_expire(self);
 	for (unsigned i = 0; i < SMP_LINKS_MAX; i++) {
 		struct smp_link *l = &self->links[i];
 		if (!l->used)
@@ -337,7 +434,7 @@ void smp_actor_tick(struct smp_actor *self)
 
 uint64_t smp_actor_next_deadline(const struct smp_actor *self)
 {
-	uint64_t next = 0;
+	uint64_t next = self->oob.valid ? self->oob.expires : 0;
 	for (unsigned i = 0; i < SMP_LINKS_MAX; i++) {
 		const struct smp_link *l = &self->links[i];
 		if (!l->used)
@@ -353,7 +450,9 @@ uint64_t smp_actor_next_deadline(const struct smp_actor *self)
 
 /* ---- snapshot ------------------------------------------------------------------------------ */
 
-#define SNAP_VERSION 1
+/* Version 2: the attempts (count, then each: address, fails, retry_at,
+ * last), then the links as in version 1 until the end. */
+#define SNAP_VERSION 2
 
 static void wr_addr(struct wr *w, const struct smp_addr *a, bool resolved)
 {
@@ -370,7 +469,20 @@ static void rd_addr(struct rd *r, struct smp_addr *a)
 size_t smp_actor_snapshot(const struct smp_actor *self, uint8_t *buf, size_t cap)
 {
 	struct wr w = wr_init(buf, cap);
+	uint8_t n = 0;
 	wr_u8(&w, SNAP_VERSION);
+	for (unsigned i = 0; i < SMP_ATTEMPTS_MAX; i++)
+		n += self->attempts[i].used;
+	wr_u8(&w, n);
+	for (unsigned i = 0; i < SMP_ATTEMPTS_MAX; i++) {
+		const struct smp_attempts *t = &self->attempts[i];
+		if (!t->used)
+			continue;
+		wr_addr(&w, &t->peer, false);
+		wr_u8(&w, t->fails);
+		wr_le64(&w, t->retry_at);
+		wr_le64(&w, t->last);
+	}
 	for (unsigned i = 0; i < SMP_LINKS_MAX; i++) {
 		const struct smp_link *l = &self->links[i];
 		if (!l->used)
@@ -389,8 +501,21 @@ int smp_actor_restore(struct smp_actor *self, const uint8_t *buf, size_t len)
 {
 	struct rd r = rd_init(buf, len);
 	int n = 0;
-	if (rd_u8(&r) != SNAP_VERSION)
+	uint8_t version = rd_u8(&r);
+	if (version != 1 && version != SNAP_VERSION)
 		return -EBADMSG;
+	unsigned natt = version >= 2 ? rd_u8(&r) : 0;
+	for (unsigned i = 0; i < natt && rd_ok(&r); i++) {
+		struct smp_attempts t = { .used = true };
+		rd_addr(&r, &t.peer);
+		t.fails = rd_u8(&r);
+		t.retry_at = rd_le64(&r);
+		t.last = rd_le64(&r);
+		if (!rd_ok(&r) || t.peer.type > 1)
+			return -EBADMSG;
+		if (i < SMP_ATTEMPTS_MAX)
+			self->attempts[i] = t;
+	}
 	while (rd_ok(&r) && r.left > 0) {
 		struct smp_addr own, peer;
 		uint16_t handle = rd_le16(&r);

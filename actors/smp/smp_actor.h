@@ -23,7 +23,9 @@
 #define SMP_ACT_MAX 96
 #define SMP_APP_NAME_MAX 64
 #define SMP_PROMPT_TIMEOUT_MS 30000u
-#define SMP_SNAPSHOT_MAX (SMP_LINKS_MAX * 24 + 4)
+#define SMP_ATTEMPTS_MAX 16     /* peers whose failed pairings are remembered */
+#define SMP_OOB_LIFETIME_MS 600000u
+#define SMP_SNAPSHOT_MAX (SMP_LINKS_MAX * 24 + SMP_ATTEMPTS_MAX * 24 + 8)
 
 enum smp_policy { SMP_POLICY_ACCEPT = 0, SMP_POLICY_REJECT, SMP_POLICY_PASSKEY };
 
@@ -34,6 +36,8 @@ enum smp_prompt {
 	SMP_PROMPT_PASSKEY_DISPLAY = 2,
 	SMP_PROMPT_PASSKEY_ENTRY = 3,
 	SMP_PROMPT_CONFIRM_JUST_WORKS = 4,
+	SMP_PROMPT_OOB_DATA = 30, /* the peer's SC OOB data: user_reply with C and r */
+	SMP_PROMPT_OOB_TK = 31,   /* the legacy OOB TK: user_reply with the TK */
 };
 
 enum smp_act_type {
@@ -47,6 +51,8 @@ enum smp_act_type {
 	SMP_ACT_ENCRYPTED,  /* encryption changed: Result to the asker or SmpEvent */
 	SMP_ACT_RESULT,     /* a plain Result (status, error, maybe `deleted`) */
 	SMP_ACT_KEYS_CHANGED, /* bonds changed: IRKs to host, CSRKs to gatt */
+	SMP_ACT_OOB,        /* Result of oob_local: oob_c, oob_r, peer (our address) */
+	SMP_ACT_KEYPRESS,   /* SmpEvent keypress: the peer's notification in number */
 };
 
 /* What a pairing produced; no key material. */
@@ -85,6 +91,27 @@ struct smp_act {
 	uint8_t key_size;
 	uint8_t hci_status;
 	bool bonded_key;
+	uint8_t oob_c[16], oob_r[16]; /* OOB: most significant octet first */
+	bool has_addr;                /* OOB: peer holds our address */
+	uint32_t valid_ms;
+};
+
+/* Our LE Secure Connections OOB data: the key pair's private scalar, r and
+ * C = f4(PKx, PKx, r, 0); valid until expires (ms). */
+struct smp_oob_local {
+	bool valid;
+	uint64_t expires;
+	uint8_t priv[32], r[16], c[16];
+};
+
+/* Repeated Attempts of one peer (identity, else its address): failed
+ * authentications we found, when it may pair again, and when it last
+ * failed (each quiet retry_max_ms since halves its next wait). */
+struct smp_attempts {
+	bool used;
+	struct smp_addr peer;
+	uint8_t fails;
+	uint64_t retry_at, last;
 };
 
 enum smp_ask { SMP_ASK_NONE = 0, SMP_ASK_PAIR, SMP_ASK_ENCRYPT };
@@ -108,6 +135,9 @@ struct smp_link {
 	uint64_t ask_id;
 	uint8_t prompt; /* enum smp_prompt waiting for a user_reply */
 	uint64_t prompt_deadline;
+	/* Repeated Attempts as loaded into p (smp_attempts_save sees change) */
+	unsigned att_fails;
+	uint64_t att_retry;
 };
 
 struct smp_settings {
@@ -119,6 +149,7 @@ struct smp_settings {
 	uint32_t policy_passkey;
 	bool identity_set;      /* else our identity is the connection's own address */
 	struct smp_addr identity;
+	uint32_t oob_lifetime_ms; /* of our OOB data (0: SMP_OOB_LIFETIME_MS) */
 };
 
 struct smp_actor {
@@ -126,6 +157,8 @@ struct smp_actor {
 	struct smp_bonds *store; /* not owned */
 	struct smp_ops ops;
 	struct smp_link links[SMP_LINKS_MAX];
+	struct smp_oob_local oob;
+	struct smp_attempts attempts[SMP_ATTEMPTS_MAX];
 	char subscribers[SMP_SUBSCRIBERS_MAX][SMP_APP_NAME_MAX + 1];
 	unsigned nsubscribers;
 	struct smp_act out[SMP_ACT_MAX];
@@ -163,12 +196,31 @@ void smp_actor_pdu(struct smp_actor *self, uint16_t handle, const uint8_t *pdu, 
 struct smp_pair_opts {
 	bool legacy, mitm, no_bonding;
 	int io_cap; /* -1: the actor's */
+	bool has_oob;                 /* the peer's SC OOB data (most significant first) */
+	uint8_t oob_c[16], oob_r[16];
+	bool has_tk;                  /* a legacy OOB TK */
+	uint8_t oob_tk[16];
+};
+/* The answer to an OOB prompt (most significant octet first). */
+struct smp_oob_answer {
+	bool has_data;
+	uint8_t c[16], r[16];
+	bool has_tk;
+	uint8_t tk[16];
 };
 void smp_actor_pair(struct smp_actor *self, const char *asker, uint64_t id, uint16_t handle,
 		    const struct smp_pair_opts *o);
 void smp_actor_encrypt(struct smp_actor *self, const char *asker, uint64_t id, uint16_t handle);
+/* oob: the data of an OOB prompt's answer, NULL when none came. */
 void smp_actor_user_reply(struct smp_actor *self, const char *asker, uint64_t id,
-			  uint16_t handle, bool accept, uint32_t passkey);
+			  uint16_t handle, bool accept, uint32_t passkey,
+			  const struct smp_oob_answer *oob);
+/* Our SC OOB data (SMP_ACT_OOB): the valid one, or new (renew, none, or
+ * expired). */
+void smp_actor_oob_local(struct smp_actor *self, const char *asker, uint64_t id, bool renew);
+/* A keypress notification to the peer of handle (type 0..4). */
+void smp_actor_keypress(struct smp_actor *self, const char *asker, uint64_t id, uint16_t handle,
+			uint8_t type);
 void smp_actor_subscribe(struct smp_actor *self, const char *asker, uint64_t id);
 void smp_actor_set_policy(struct smp_actor *self, const char *asker, uint64_t id,
 			  const char *policy);
@@ -180,8 +232,9 @@ void smp_actor_unpair(struct smp_actor *self, const char *asker, uint64_t id,
 void smp_actor_tick(struct smp_actor *self);
 uint64_t smp_actor_next_deadline(const struct smp_actor *self);
 
-/* The link table (handles, roles, addresses, encryption) for the broker to
- * keep across a restart. Returns the length written. */
+/* The link table (handles, roles, addresses, encryption) and the
+ * Repeated Attempts of peers for the broker to keep across a restart.
+ * Returns the length written. */
 size_t smp_actor_snapshot(const struct smp_actor *self, uint8_t *buf, size_t cap);
 /* Restores links from a snapshot; pairings in progress are not kept.
  * Returns the number of links, or -EBADMSG. */

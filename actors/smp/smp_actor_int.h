@@ -19,6 +19,13 @@ void smp_link_encrypt_with_bond(struct smp_actor *self, struct smp_link *l);
  * with the stored IRKs). */
 void smp_link_find_bond(struct smp_actor *self, struct smp_link *l);
 
+/* Repeated Attempts kept per peer across links: into the link's machine
+ * (with the decay of the time since), and back when it changed. */
+void smp_attempts_load(struct smp_actor *self, struct smp_link *l);
+void smp_attempts_save(struct smp_actor *self, struct smp_link *l);
+/* Our OOB data into the link's machine (or out, when none is valid). */
+void smp_oob_apply(struct smp_actor *self, struct smp_link *l);
+
 /* smp_delegate.c */
 void smp_delegate_ask(struct smp_actor *self, struct smp_link *l, uint8_t prompt, uint32_t number);
 void smp_delegate_timeout(struct smp_actor *self, struct smp_link *l);

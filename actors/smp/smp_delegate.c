@@ -82,7 +82,9 @@ static void prompt_to(struct smp_actor *self, struct smp_link *l, const char *de
 static void policy_answer(struct smp_actor *self, struct smp_link *l, uint8_t prompt)
 {
 	bool ok = self->set.policy != SMP_POLICY_REJECT;
-	if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
+	if (prompt == SMP_PROMPT_OOB_DATA || prompt == SMP_PROMPT_OOB_TK)
+		smp_pairing_oob_reply(&l->p, false, NULL, NULL); /* nobody holds any */
+	else if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
 		smp_pairing_passkey_reply(&l->p, self->set.policy == SMP_POLICY_PASSKEY,
 					  self->set.policy_passkey);
 	else
@@ -118,7 +120,9 @@ void smp_delegate_timeout(struct smp_actor *self, struct smp_link *l)
 	snprintf(self->log, sizeof self->log,
 		 "conn=0x%04x: nobody answered the pairing prompt within %u ms: refused",
 		 l->handle, self->set.prompt_timeout_ms);
-	if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
+	if (prompt == SMP_PROMPT_OOB_DATA || prompt == SMP_PROMPT_OOB_TK)
+		smp_pairing_oob_reply(&l->p, false, NULL, NULL);
+	else if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
 		smp_pairing_passkey_reply(&l->p, false, 0);
 	else
 		smp_pairing_confirm_reply(&l->p, false);
@@ -213,6 +217,44 @@ void smp_link_failed(struct smp_actor *self, struct smp_link *l, uint8_t reason,
 	smp_report(self, l, &t, SMP_ASK_PAIR);
 }
 
+/* The peer's keypress: an event to the app that asked for the pairing
+ * and to the subscribers. */
+static void keypress_event(struct smp_actor *self, struct smp_link *l, uint32_t type)
+{
+	const char *asker = l->ask == SMP_ASK_PAIR ? l->asker : NULL;
+	struct smp_act *a;
+	if (asker) {
+		a = smp_act_new(self, SMP_ACT_KEYPRESS, l->handle);
+		snprintf(a->dest, sizeof a->dest, "%s", asker);
+		a->number = type;
+	}
+	for (unsigned i = 0; i < self->nsubscribers; i++) {
+		if (asker && strcmp(asker, self->subscribers[i]) == 0)
+			continue;
+		a = smp_act_new(self, SMP_ACT_KEYPRESS, l->handle);
+		snprintf(a->dest, sizeof a->dest, "%s", self->subscribers[i]);
+		a->number = type;
+	}
+}
+
+/* A Security Request: a bond good enough is used, else we pair (Vol 3
+ * Part H 2.4.6). Good enough: MITM when asked for, and Secure
+ * Connections when asked for and we offer it. */
+static void on_security_request(struct smp_actor *self, struct smp_link *l, uint8_t auth)
+{
+	const struct smp_bond *b = &l->bond;
+	bool sc_short = (auth & SMP_AUTH_SC) && (self->set.cfg.auth_req & SMP_AUTH_SC) && !b->sc;
+	if (l->have_bond && b->has_peer_ltk && (b->authenticated || !(auth & SMP_AUTH_MITM)) &&
+	    !sc_short) {
+		smp_link_encrypt_with_bond(self, l);
+	} else if (self->set.pair_on_security_request) {
+		if (auth & SMP_AUTH_MITM)
+			l->p.cfg.auth_req |= SMP_AUTH_MITM;
+		smp_attempts_load(self, l);
+		smp_pairing_start(&l->p);
+	}
+}
+
 static void on_event(struct smp_actor *self, struct smp_link *l, const struct smp_event *e)
 {
 	struct smp_act *a;
@@ -235,6 +277,10 @@ static void on_event(struct smp_actor *self, struct smp_link *l, const struct sm
 		smp_delegate_ask(self, l, SMP_PROMPT_CONFIRM_JUST_WORKS, 0);
 		break;
 	case SMP_EV_KEYPRESS:
+		keypress_event(self, l, e->value);
+		break;
+	case SMP_EV_OOB_REQUEST:
+		smp_delegate_ask(self, l, e->value ? SMP_PROMPT_OOB_DATA : SMP_PROMPT_OOB_TK, 0);
 		break;
 	case SMP_EV_START_ENCRYPTION:
 		a = smp_act_new(self, SMP_ACT_START_ENC, l->handle);
@@ -251,16 +297,7 @@ static void on_event(struct smp_actor *self, struct smp_link *l, const struct sm
 		a->key_size = e->key_size;
 		break;
 	case SMP_EV_SECURITY_REQUEST:
-		/* The peripheral asks for security: a bond good enough is
-		 * used, else we pair (Vol 3 Part H 2.4.6). */
-		if (l->have_bond && l->bond.has_peer_ltk &&
-		    (l->bond.authenticated || !(e->value & SMP_AUTH_MITM))) {
-			smp_link_encrypt_with_bond(self, l);
-		} else if (self->set.pair_on_security_request) {
-			if (e->value & SMP_AUTH_MITM)
-				l->p.cfg.auth_req |= SMP_AUTH_MITM;
-			smp_pairing_start(&l->p);
-		}
+		on_security_request(self, l, (uint8_t)e->value);
 		break;
 	case SMP_EV_COMPLETE:
 		smp_link_paired(self, l);
@@ -291,6 +328,8 @@ void smp_link_drain(struct smp_actor *self, struct smp_link *l)
 		for (unsigned i = 0; i < box.n; i++)
 			on_event(self, l, &box.ev[i]);
 	}
+	if (l->used)
+		smp_attempts_save(self, l);
 }
 
 /* ---- requests of apps ------------------------------------------------------------------------------------- */
@@ -326,12 +365,22 @@ void smp_actor_pair(struct smp_actor *self, const char *asker, uint64_t id, uint
 	c->require_mitm = o->mitm || self->set.cfg.require_mitm;
 	c->io_cap = o->io_cap >= 0 && o->io_cap <= SMP_IO_KEYBOARD_DISPLAY ? (uint8_t)o->io_cap
 									    : self->set.cfg.io_cap;
+	/* OOB data is for this pairing only. */
+	c->sc_oob_peer = o->has_oob;
+	memcpy(c->sc_oob_peer_c, o->oob_c, 16);
+	memcpy(c->sc_oob_peer_r, o->oob_r, 16);
+	c->oob_present = o->has_tk;
+	memcpy(c->oob_tk, o->oob_tk, 16);
+	smp_link_find_bond(self, l);
+	smp_attempts_load(self, l);
 	int rc = smp_pairing_start(&l->p);
 	if (rc < 0) {
+		uint64_t now = now_ms(self);
 		smp_act_result(self, asker, id, rc,
 			       rc == -ETIMEDOUT ? "SMP timed out on this link: reconnect first"
-						: "pairing refused for now (Repeated Attempts "
-						  "back-off): try again later");
+						: "pairing refused for %llu ms more (Repeated Attempts "
+						  "after a failed pairing with this peer): try again then",
+			       (unsigned long long)(l->p.retry_at > now ? l->p.retry_at - now : 0));
 		return;
 	}
 	l->ask = SMP_ASK_PAIR;
@@ -370,7 +419,8 @@ void smp_actor_encrypt(struct smp_actor *self, const char *asker, uint64_t id, u
 }
 
 void smp_actor_user_reply(struct smp_actor *self, const char *asker, uint64_t id,
-			  uint16_t handle, bool accept, uint32_t passkey)
+			  uint16_t handle, bool accept, uint32_t passkey,
+			  const struct smp_oob_answer *oob)
 {
 	struct smp_link *l = link_or_fail(self, asker, id, handle);
 	if (!l)
@@ -385,9 +435,24 @@ void smp_actor_user_reply(struct smp_actor *self, const char *asker, uint64_t id
 		smp_act_result(self, asker, id, -EINVAL, "a passkey is 0 to 999999");
 		return;
 	}
+	if (prompt == SMP_PROMPT_OOB_DATA && accept && !(oob && oob->has_data)) {
+		smp_act_result(self, asker, id, -EINVAL,
+			       "the answer to an OOB prompt carries the peer's C and r (16 octets "
+			       "each), or accept=false");
+		return;
+	}
+	if (prompt == SMP_PROMPT_OOB_TK && accept && !(oob && oob->has_tk)) {
+		smp_act_result(self, asker, id, -EINVAL,
+			       "the answer to a TK prompt carries the 16-octet TK, or accept=false");
+		return;
+	}
 	l->prompt = SMP_PROMPT_NONE;
 	smp_act_result(self, asker, id, 0, NULL);
-	if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
+	if (prompt == SMP_PROMPT_OOB_DATA)
+		smp_pairing_oob_reply(&l->p, accept, oob ? oob->r : NULL, oob ? oob->c : NULL);
+	else if (prompt == SMP_PROMPT_OOB_TK)
+		smp_pairing_oob_reply(&l->p, accept, oob ? oob->tk : NULL, NULL);
+	else if (prompt == SMP_PROMPT_PASSKEY_ENTRY)
 		smp_pairing_passkey_reply(&l->p, accept, passkey);
 	else
 		smp_pairing_confirm_reply(&l->p, accept);
@@ -443,4 +508,75 @@ void smp_actor_unpair(struct smp_actor *self, const char *asker, uint64_t id,
 	self->out[self->nout - 1].deleted = n;
 	if (n > 0)
 		smp_act_new(self, SMP_ACT_KEYS_CHANGED, 0);
+}
+
+/* Our address for OOB data: the identity, else a link's own address. */
+static bool oob_address(struct smp_actor *self, struct smp_addr *out)
+{
+	if (self->set.identity_set) {
+		*out = self->set.identity;
+		return true;
+	}
+	for (unsigned i = 0; i < SMP_LINKS_MAX; i++)
+		if (self->links[i].used) {
+			*out = self->links[i].own;
+			return true;
+		}
+	return false;
+}
+
+void smp_actor_oob_local(struct smp_actor *self, const char *asker, uint64_t id, bool renew)
+{
+	struct smp_oob_local *o = &self->oob;
+	uint64_t now = now_ms(self);
+	uint32_t life = self->set.oob_lifetime_ms ? self->set.oob_lifetime_ms : SMP_OOB_LIFETIME_MS;
+	if (renew || !o->valid || now >= o->expires) {
+		struct smp_p256 key;
+		int rc = -EINVAL;
+		memset(o, 0, sizeof *o);
+		for (int i = 0; i < 8 && rc == -EINVAL; i++) {
+			if (self->ops.rand) {
+				self->ops.rand(self->ops.arg, o->priv, sizeof o->priv);
+				self->ops.rand(self->ops.arg, o->r, sizeof o->r);
+			}
+			rc = smp_sc_oob_data(o->priv, o->r, &key, o->c);
+		}
+		memset(&key, 0, sizeof key);
+		if (rc < 0) {
+			memset(o, 0, sizeof *o);
+			smp_act_result(self, asker, id, -EIO,
+				       "no OOB data: the P-256 key pair could not be made (%d)", rc);
+			return;
+		}
+		o->valid = true;
+		o->expires = now + life;
+		for (unsigned i = 0; i < SMP_LINKS_MAX; i++)
+			if (self->links[i].used)
+				smp_oob_apply(self, &self->links[i]);
+	}
+	struct smp_act *a = smp_act_new(self, SMP_ACT_OOB, 0);
+	snprintf(a->dest, sizeof a->dest, "%s", asker);
+	a->is_result = true;
+	a->request_id = id;
+	memcpy(a->oob_c, o->c, 16);
+	memcpy(a->oob_r, o->r, 16);
+	a->has_addr = oob_address(self, &a->peer);
+	a->valid_ms = (uint32_t)(o->expires - now);
+}
+
+void smp_actor_keypress(struct smp_actor *self, const char *asker, uint64_t id, uint16_t handle,
+			uint8_t type)
+{
+	struct smp_link *l = link_or_fail(self, asker, id, handle);
+	if (!l)
+		return;
+	if (smp_pairing_keypress(&l->p, type) < 0) {
+		smp_act_result(self, asker, id, -EPERM,
+			       "link 0x%04x: no passkey is being typed here with keypress "
+			       "notifications on both sides (--set keypress=1), or type %u is not 0..4",
+			       handle, type);
+		return;
+	}
+	smp_act_result(self, asker, id, 0, NULL);
+	smp_link_drain(self, l);
 }

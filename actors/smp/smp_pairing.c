@@ -120,16 +120,18 @@ void smp_reset(struct smp_pairing *p)
 }
 
 /* Confirm Value Failed and DHKey Check Failed are failed authentications:
- * the next attempt waits, twice as long each time. */
+ * the next attempt waits, twice as long each time, up to the cap. */
 static void note_failure(struct smp_pairing *p, uint8_t reason)
 {
 	if (reason != SMP_ERR_CONFIRM_VALUE_FAILED && reason != SMP_ERR_DHKEY_CHECK_FAILED)
 		return;
+	uint64_t base = p->cfg.retry_base_ms ? p->cfg.retry_base_ms : SMP_RETRY_BASE_MS;
+	uint64_t max = p->cfg.retry_max_ms ? p->cfg.retry_max_ms : SMP_RETRY_MAX_MS;
 	if (p->fails < 16)
 		p->fails++;
-	uint64_t wait = (uint64_t)SMP_RETRY_BASE_MS << (p->fails - 1);
-	if (wait > SMP_RETRY_MAX_MS)
-		wait = SMP_RETRY_MAX_MS;
+	uint64_t wait = base << (p->fails - 1);
+	if (wait > max)
+		wait = max;
 	p->retry_at = smp_now(p) + wait;
 }
 
@@ -264,9 +266,13 @@ static uint8_t negotiate(struct smp_pairing *p)
 	if (p->cfg.sc_only && !p->sc)
 		return SMP_ERR_AUTH_REQUIREMENTS;
 	p->method = smp_method_select(q, r, p->sc, &ii, &ri);
-	if (p->sc && p->method == SMP_METHOD_OOB)
-		return SMP_ERR_OOB_NOT_AVAILABLE; /* SC OOB data: not supported */
-	if (p->method == SMP_METHOD_OOB && !p->cfg.oob_present)
+	/* Legacy OOB needs our TK; SC OOB with the peer holding our data needs
+	 * the key pair that data was made with (expired or never made: the
+	 * peer would fail our confirm). */
+	if (p->method == SMP_METHOD_OOB && !p->sc && !p->cfg.oob_present)
+		return SMP_ERR_OOB_NOT_AVAILABLE;
+	if (p->method == SMP_METHOD_OOB && p->sc &&
+	    (p->role == SMP_ROLE_INITIATOR ? r->oob : q->oob) && !p->cfg.sc_oob_local)
 		return SMP_ERR_OOB_NOT_AVAILABLE;
 	if (p->cfg.require_mitm && p->method == SMP_METHOD_JUST_WORKS)
 		return SMP_ERR_AUTH_REQUIREMENTS;
@@ -291,6 +297,29 @@ static uint8_t begin_phase2(struct smp_pairing *p)
 	return 0;
 }
 
+/* Peripheral: the Pairing Response, once the peer's OOB data (if any) is
+ * known. */
+static uint8_t respond(struct smp_pairing *p)
+{
+	uint8_t rc;
+	struct smp_pdu rsp = { .code = SMP_PAIRING_RESPONSE };
+	bool sc = (p->req.auth_req & p->cfg.auth_req & SMP_AUTH_SC) != 0;
+	rsp.pairing.io_cap = p->cfg.io_cap;
+	rsp.pairing.oob = sc ? p->cfg.sc_oob_peer : p->cfg.oob_present;
+	rsp.pairing.auth_req = p->cfg.auth_req & 0x3f;
+	rsp.pairing.max_key_size = p->cfg.max_key_size;
+	if (p->req.auth_req & p->cfg.auth_req & SMP_AUTH_BONDING) {
+		rsp.pairing.init_key_dist = p->req.init_key_dist & p->cfg.init_key_dist & 0x07;
+		rsp.pairing.resp_key_dist = p->req.resp_key_dist & p->cfg.resp_key_dist & 0x07;
+	}
+	p->rsp = rsp.pairing;
+	wire7(&rsp, p->pres);
+	if ((rc = negotiate(p)))
+		return rc;
+	smp_send(p, &rsp);
+	return begin_phase2(p);
+}
+
 static uint8_t on_smp_pairing_request(struct smp_pairing *p, const struct smp_pdu *pdu)
 {
 	uint8_t rc;
@@ -307,21 +336,16 @@ static uint8_t on_smp_pairing_request(struct smp_pairing *p, const struct smp_pd
 		return rc;
 	p->req = pdu->pairing;
 	wire7(pdu, p->preq);
-	struct smp_pdu rsp = { .code = SMP_PAIRING_RESPONSE };
-	rsp.pairing.io_cap = p->cfg.io_cap;
-	rsp.pairing.oob = p->cfg.oob_present;
-	rsp.pairing.auth_req = p->cfg.auth_req & 0x3f;
-	rsp.pairing.max_key_size = p->cfg.max_key_size;
-	if (p->req.auth_req & p->cfg.auth_req & SMP_AUTH_BONDING) {
-		rsp.pairing.init_key_dist = p->req.init_key_dist & p->cfg.init_key_dist & 0x07;
-		rsp.pairing.resp_key_dist = p->req.resp_key_dist & p->cfg.resp_key_dist & 0x07;
+	/* The central holds OOB data of ours and we hold none of its: the
+	 * user may have it (the response waits for the answer). */
+	bool sc = (p->req.auth_req & p->cfg.auth_req & SMP_AUTH_SC) != 0;
+	if (p->req.oob && p->cfg.ask_oob && !(sc ? p->cfg.sc_oob_peer : p->cfg.oob_present)) {
+		p->wait_user = SMP_WAIT_OOB;
+		p->allowed = 0;
+		smp_emit(p, SMP_EV_OOB_REQUEST)->value = sc;
+		return 0;
 	}
-	p->rsp = rsp.pairing;
-	wire7(&rsp, p->pres);
-	if ((rc = negotiate(p)))
-		return rc;
-	smp_send(p, &rsp);
-	return begin_phase2(p);
+	return respond(p);
 }
 
 static uint8_t on_smp_pairing_response(struct smp_pairing *p, const struct smp_pdu *pdu)
@@ -346,7 +370,9 @@ static uint8_t on_smp_pairing_failed(struct smp_pairing *p, const struct smp_pdu
 	struct smp_event *e = smp_emit(p, SMP_EV_FAILED);
 	e->reason = pdu->reason;
 	e->remote = true;
-	note_failure(p, pdu->reason);
+	/* The peer's verdict is not ours to count: Repeated Attempts guards
+	 * the side that found a wrong value (the verifier, Vol 3 Part H
+	 * 2.3.6). */
 	smp_reset(p);
 	return 0;
 }
@@ -510,7 +536,9 @@ int smp_pairing_start(struct smp_pairing *p)
 	smp_reset(p);
 	struct smp_pdu req = { .code = SMP_PAIRING_REQUEST };
 	req.pairing.io_cap = p->cfg.io_cap;
-	req.pairing.oob = p->cfg.oob_present;
+	/* Offering SC: our flag says we hold the peer's SC OOB data; else a
+	 * legacy TK. */
+	req.pairing.oob = (p->cfg.auth_req & SMP_AUTH_SC) ? p->cfg.sc_oob_peer : p->cfg.oob_present;
 	req.pairing.auth_req = p->cfg.auth_req & 0x3f;
 	req.pairing.max_key_size = p->cfg.max_key_size;
 	if (p->cfg.auth_req & SMP_AUTH_BONDING) {
@@ -569,6 +597,27 @@ int smp_pairing_confirm_reply(struct smp_pairing *p, bool ok)
 	} else {
 		smp_legacy_tk_ready(p);
 	}
+	return 0;
+}
+
+int smp_pairing_oob_reply(struct smp_pairing *p, bool ok, const uint8_t r[16],
+			  const uint8_t c[16])
+{
+	if (expired(p) || p->wait_user != SMP_WAIT_OOB)
+		return -EALREADY;
+	p->wait_user = SMP_WAIT_NONE;
+	bool sc = (p->req.auth_req & p->cfg.auth_req & SMP_AUTH_SC) != 0;
+	if (ok && sc) {
+		p->cfg.sc_oob_peer = true;
+		memcpy(p->cfg.sc_oob_peer_r, r, 16);
+		memcpy(p->cfg.sc_oob_peer_c, c, 16);
+	} else if (ok) {
+		p->cfg.oob_present = true;
+		memcpy(p->cfg.oob_tk, r, 16);
+	}
+	uint8_t reason = respond(p);
+	if (reason)
+		smp_fail(p, reason);
 	return 0;
 }
 

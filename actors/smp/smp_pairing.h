@@ -6,14 +6,22 @@
  * so tests can fix them.
  *
  * Supported: LE legacy (Just Works, Passkey Entry, OOB with a TK given in
- * the configuration) and LE Secure Connections (Just Works, Numeric
- * Comparison, Passkey Entry in 20 rounds); key size negotiation with a
+ * the configuration or by the user) and LE Secure Connections (Just Works,
+ * Numeric Comparison, Passkey Entry in 20 rounds, OOB with either side or
+ * both holding the other's data); key size negotiation with a
  * configurable minimum; key distribution (LTK/EDIV/Rand, IRK and identity
  * address, CSRK); Security Request; keypress notifications; the 30 s SMP
- * timeout; Repeated Attempts with a back-off that doubles. Not supported:
- * Secure Connections OOB (a peer that sets the OOB flag under SC gets OOB
- * Not Available), BR/EDR and cross-transport key derivation (the LinkKey
- * bit is always cleared).
+ * timeout; Repeated Attempts with a back-off that doubles (the caller
+ * keeps the count per peer across links: fails, retry_at). Not supported:
+ * BR/EDR and cross-transport key derivation (the LinkKey bit is always
+ * cleared).
+ *
+ * OOB flags (Vol 3 Part H 2.3.3, 2.3.5.6.4): under Secure Connections our
+ * flag says we hold the peer's OOB data (r, C); a central that offers SC
+ * sets it from sc_oob_peer, one that does not from oob_present (a TK). A
+ * peripheral decides once it knows whether SC will be used; when the
+ * central has set its flag and we hold nothing, it may ask the user
+ * (ask_oob: SMP_EV_OOB_REQUEST, answered by smp_pairing_oob_reply).
  *
  * Reasons for refused PDUs: a wrong length is Invalid Parameters; a code we
  * do not know is Command Not Supported; a PDU our role never receives
@@ -59,6 +67,18 @@ struct smp_config {
 	bool confirm_just_works; /* ask the user to accept Just Works */
 	bool oob_present;      /* legacy OOB: we hold oob_tk */
 	uint8_t oob_tk[16];
+	/* Secure Connections OOB, ours: the private key our OOB data was made
+	 * with (the pairing uses its key pair when the peer holds our data)
+	 * and r; C = f4(PKx, PKx, r, 0) (smp_sc_oob_data). */
+	bool sc_oob_local;
+	uint8_t sc_oob_priv[32];
+	uint8_t sc_oob_r[16];
+	/* Secure Connections OOB, the peer's: r and C received out of band. */
+	bool sc_oob_peer;
+	uint8_t sc_oob_peer_r[16], sc_oob_peer_c[16];
+	bool ask_oob;          /* peripheral: SMP_EV_OOB_REQUEST when the central has OOB data */
+	uint32_t retry_base_ms; /* Repeated Attempts: first wait (0: SMP_RETRY_BASE_MS) */
+	uint32_t retry_max_ms;  /* and the cap (0: SMP_RETRY_MAX_MS) */
 	uint8_t irk[16];       /* distributed with the identity address */
 	struct smp_addr identity;
 	uint8_t csrk[16];
@@ -105,6 +125,8 @@ enum smp_event_type {
 	SMP_EV_COMPLETE,           /* pairing done; keys in smp_pairing.keys */
 	SMP_EV_FAILED,             /* reason; remote when the peer sent Pairing Failed */
 	SMP_EV_TIMEOUT,            /* the 30 s timer expired: disconnect the link */
+	SMP_EV_OOB_REQUEST,        /* the peer's OOB data? value 1: SC (r, C), 0: legacy TK;
+				    * smp_pairing_oob_reply() */
 };
 
 struct smp_event {
@@ -156,7 +178,7 @@ struct smp_pairing {
 	enum smp_state state;
 	uint32_t allowed; /* 1 << code of each PDU acceptable now */
 	uint64_t deadline;
-	unsigned fails;   /* authentication failures in a row (Repeated Attempts) */
+	unsigned fails;   /* failed authentications we found (Repeated Attempts) */
 	uint64_t retry_at;
 
 	/* Phase 1 */
@@ -166,7 +188,7 @@ struct smp_pairing {
 	enum smp_method method;
 	uint8_t key_size;
 	bool local_inputs, local_displays, keypress;
-	enum { SMP_WAIT_NONE, SMP_WAIT_PASSKEY, SMP_WAIT_CONFIRM } wait_user;
+	enum { SMP_WAIT_NONE, SMP_WAIT_PASSKEY, SMP_WAIT_CONFIRM, SMP_WAIT_OOB } wait_user;
 
 	/* Phase 2, both kinds; randoms and confirms are local/peer. */
 	uint8_t tk[16];
@@ -181,6 +203,9 @@ struct smp_pairing {
 	uint32_t passkey;
 	unsigned round;
 	uint8_t mackey[16];
+	/* SC OOB: ours when the peer holds our data, the peer's when we hold
+	 * its data; 0 otherwise (ra, rb of f6). */
+	uint8_t oob_local_r[16], oob_peer_r[16];
 
 	/* Phase 3 */
 	uint8_t expect; /* SMP_DIST_* still to receive from the peer */
@@ -211,6 +236,11 @@ void smp_pairing_on_pdu(struct smp_pairing *p, const uint8_t *pdu, size_t len);
  * or -EALREADY when nothing was asked. */
 int smp_pairing_passkey_reply(struct smp_pairing *p, bool ok, uint32_t passkey);
 int smp_pairing_confirm_reply(struct smp_pairing *p, bool ok);
+/* The answer to SMP_EV_OOB_REQUEST: ok with the peer's r and C (SC) or
+ * the TK in r (legacy); !ok: we hold nothing, pairing goes on without.
+ * Returns 0 or -EALREADY. */
+int smp_pairing_oob_reply(struct smp_pairing *p, bool ok, const uint8_t r[16],
+			  const uint8_t c[16]);
 
 /* Sends a keypress notification while we enter a passkey (both sides set
  * the keypress bit). Returns 0 or -EPERM. */
@@ -236,6 +266,11 @@ uint64_t smp_pairing_deadline(const struct smp_pairing *p);
 enum smp_method smp_method_select(const struct smp_pairing_params *req,
 				  const struct smp_pairing_params *rsp, bool sc,
 				  bool *init_inputs, bool *resp_inputs);
+
+/* Our SC OOB data: the key pair of priv (-EINVAL when priv is no valid
+ * scalar) and C = f4(PKx, PKx, r, 0). */
+int smp_sc_oob_data(const uint8_t priv[32], const uint8_t r[16], struct smp_p256 *key,
+		    uint8_t c[16]);
 
 /* The outbox: take events in order; clear after. */
 static inline void smp_outbox_clear(struct smp_outbox *o)

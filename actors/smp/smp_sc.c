@@ -1,7 +1,8 @@
 /* LE Secure Connections, phase 2 (Vol 3 Part H 2.3.5.6): public key
  * exchange with the peer's key checked to lie on the curve, authentication
- * stage 1 (Just Works / Numeric Comparison, or Passkey Entry in 20 rounds)
- * and stage 2 (f5, the DHKey checks f6). */
+ * stage 1 (Just Works / Numeric Comparison, Passkey Entry in 20 rounds, or
+ * OOB: the peer's C checked against its public key, then Na and Nb in the
+ * clear) and stage 2 (f5, the DHKey checks f6 with ra/rb). */
 #include "smp_int.h"
 
 #include <errno.h>
@@ -53,10 +54,44 @@ static uint8_t check_confirm(struct smp_pairing *p, uint8_t z)
 	return memcmp(c, p->peer_confirm, 16) ? SMP_ERR_CONFIRM_VALUE_FAILED : 0;
 }
 
+/* Our OOB flag and the peer's (Pairing Request/Response). */
+static bool our_oob(const struct smp_pairing *p)
+{
+	return p->role == SMP_ROLE_INITIATOR ? p->req.oob : p->rsp.oob;
+}
+
+static bool peer_oob(const struct smp_pairing *p)
+{
+	return p->role == SMP_ROLE_INITIATOR ? p->rsp.oob : p->req.oob;
+}
+
+int smp_sc_oob_data(const uint8_t priv[32], const uint8_t r[16], struct smp_p256 *key,
+		    uint8_t c[16])
+{
+	int rc = smp_p256_from_private(priv, key);
+	if (rc == 0)
+		rc = smp_f4(key->x, key->x, r, 0, c);
+	return rc;
+}
+
 uint8_t smp_sc_begin(struct smp_pairing *p)
 {
 	int rc = -EINVAL;
-	/* The key pair comes from the context's randomness (tests fix it). */
+	memset(p->oob_local_r, 0, 16);
+	memset(p->oob_peer_r, 0, 16);
+	if (p->method == SMP_METHOD_OOB) {
+		/* Each r the other side does not hold is 0 (2.3.5.6.4). */
+		if (peer_oob(p))
+			memcpy(p->oob_local_r, p->cfg.sc_oob_r, 16);
+		if (our_oob(p))
+			memcpy(p->oob_peer_r, p->cfg.sc_oob_peer_r, 16);
+		/* The peer checks our public key against the C it holds:
+		 * the key pair that C was made with. */
+		if (peer_oob(p))
+			rc = smp_p256_from_private(p->cfg.sc_oob_priv, &p->key) ? -EIO : 0;
+	}
+	/* Else the key pair comes from the context's randomness (tests fix
+	 * it). */
 	for (int i = 0; i < 8 && rc == -EINVAL; i++) {
 		uint8_t d[32];
 		smp_rand(p, d, sizeof d);
@@ -105,6 +140,15 @@ uint8_t on_smp_pairing_public_key(struct smp_pairing *p, const struct smp_pdu *p
 		return SMP_ERR_INVALID_PARAMETERS;
 	if (rc)
 		return SMP_ERR_UNSPECIFIED;
+	/* OOB: the peer's key must be the one its OOB data was made with,
+	 * C = f4(PKx, PKx, r, 0). */
+	if (p->method == SMP_METHOD_OOB && our_oob(p)) {
+		uint8_t c[16];
+		if (smp_f4(p->peer_x, p->peer_x, p->oob_peer_r, 0, c))
+			return SMP_ERR_UNSPECIFIED;
+		if (memcmp(c, p->cfg.sc_oob_peer_c, 16))
+			return SMP_ERR_CONFIRM_VALUE_FAILED;
+	}
 	if (p->role == SMP_ROLE_RESPONDER) {
 		struct smp_pdu pk = { .code = SMP_PAIRING_PUBLIC_KEY };
 		memcpy(pk.public_key.x, p->key.x, 32);
@@ -114,6 +158,15 @@ uint8_t on_smp_pairing_public_key(struct smp_pairing *p, const struct smp_pdu *p
 	if (p->method == SMP_METHOD_PASSKEY) {
 		p->allowed = p->role == SMP_ROLE_RESPONDER ? SMP_BIT(SMP_PAIRING_CONFIRM) : 0;
 		return passkey_begin(p);
+	}
+	/* OOB: no confirm in band; the central reveals Na, then Nb. */
+	if (p->method == SMP_METHOD_OOB) {
+		p->allowed = SMP_BIT(SMP_PAIRING_RANDOM);
+		if (p->role == SMP_ROLE_INITIATOR) {
+			smp_rand(p, p->local_rand, 16);
+			smp_send_value(p, SMP_PAIRING_RANDOM, p->local_rand);
+		}
+		return 0;
 	}
 	/* Just Works, Numeric Comparison: Cb = f4(PKbx, PKax, Nb, 0). */
 	if (p->role == SMP_ROLE_RESPONDER) {
@@ -187,8 +240,10 @@ uint8_t on_smp_sc_random(struct smp_pairing *p, const struct smp_pdu *pdu)
 	memcpy(p->peer_rand, pdu->value, 16);
 	if (p->method != SMP_METHOD_PASSKEY) {
 		if (p->role == SMP_ROLE_RESPONDER) {
+			if (p->method == SMP_METHOD_OOB)
+				smp_rand(p, p->local_rand, 16);
 			smp_send_value(p, SMP_PAIRING_RANDOM, p->local_rand);
-		} else if ((rc = check_confirm(p, 0))) {
+		} else if (p->method != SMP_METHOD_OOB && (rc = check_confirm(p, 0))) {
 			return rc;
 		}
 		return stage1_done(p);
@@ -212,7 +267,8 @@ uint8_t on_smp_sc_random(struct smp_pairing *p, const struct smp_pdu *pdu)
 
 /* f5 then our check: Ea = f6(MacKey, Na, Nb, rb, IOcapA, A, B) or
  * Eb = f6(MacKey, Nb, Na, ra, IOcapB, B, A). With passkey, ra = rb =
- * passkey; otherwise 0. */
+ * passkey; with OOB the r of each side (0 when the other side does not
+ * hold it); otherwise 0. */
 static int checks(struct smp_pairing *p, bool initiator_side, uint8_t out[16])
 {
 	uint8_t a[7], b[7], r[16] = { 0 }, io[3];
@@ -223,6 +279,11 @@ static int checks(struct smp_pairing *p, bool initiator_side, uint8_t out[16])
 		r[13] = (uint8_t)(p->passkey >> 16);
 		r[14] = (uint8_t)(p->passkey >> 8);
 		r[15] = (uint8_t)p->passkey;
+	} else if (p->method == SMP_METHOD_OOB) {
+		bool init = p->role == SMP_ROLE_INITIATOR;
+		const uint8_t *ra = init ? p->oob_local_r : p->oob_peer_r;
+		const uint8_t *rb = init ? p->oob_peer_r : p->oob_local_r;
+		memcpy(r, initiator_side ? rb : ra, 16);
 	}
 	const struct smp_pairing_params *x = initiator_side ? &p->req : &p->rsp;
 	io[0] = x->auth_req;

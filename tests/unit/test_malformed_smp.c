@@ -1,7 +1,7 @@
 /* Malformed and out-of-order SMP PDUs through a real hive-smp process: the
  * test plays its l2cap and host ("w": SMP PDUs as ChannelPdu on CID 6, link
  * events) and an app. Link 0x40 is central, links 0x41 and 0x42 are
- * peripheral. Each case checks the exact Pairing Failed the Core
+ * peripheral (0x42 with another peer). Each case checks the exact Pairing Failed the Core
  * specification requires (Vol 3 Part H 3.5.5, 2.3.5.6) and that the actor
  * then answers a well-formed Pairing Request with a Pairing Response. */
 #include <criterion/criterion.h>
@@ -21,6 +21,8 @@ static uint64_t next_id = 1;
 
 static const uint8_t addr_own[6] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06 };
 static const uint8_t addr_peer[6] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0xc6 };
+/* The spare link is another peer: Repeated Attempts are kept per peer. */
+static const uint8_t addr_peer2[6] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0xc6 };
 
 static void send_connected(uint32_t handle, bool central)
 {
@@ -31,7 +33,7 @@ static void send_connected(uint32_t handle, bool central)
 	own.bdaddr.data = (uint8_t *)addr_own;
 	own.bdaddr.len = 6;
 	peer.type = HIVE__ADDRESS__TYPE__RANDOM;
-	peer.bdaddr.data = (uint8_t *)addr_peer;
+	peer.bdaddr.data = (uint8_t *)(handle == HP2 ? addr_peer2 : addr_peer);
 	peer.bdaddr.len = 6;
 	c.role = central ? HIVE__CONNECTED__ROLE__CENTRAL : HIVE__CONNECTED__ROLE__PERIPHERAL;
 	c.own = &own;
@@ -403,7 +405,11 @@ Test(malformed_smp, sc_pairing_random_that_fails_the_confirm)
 	expect_smp(HC, MU_BYTES(0x05, 0x04)); /* Confirm Value Failed */
 	const Hive__Result *r = result_of(id);
 	cr_assert_eq(r->status, 0x04, "status %d: %s", r->status, r->error);
-	still_serves();
+	/* Repeated Attempts are per peer: the same peer on another link is
+	 * refused, another peer is served. */
+	send_smp(HP, MU_BYTES(PREQ_SC));
+	expect_smp(HP, MU_BYTES(0x05, 0x09));
+	pairing_request_answered(HP2);
 }
 
 /* Legacy Just Works at the peripheral: the central's Random does not

@@ -9,15 +9,21 @@
  * smp reports no prompt, pairing or failure). The central's app answers
  * its prompts; the peripheral's smp answers by its policy. Also: pairing
  * again keeps one bond, smp killed on a live encrypted link, a pairing the
- * peripheral asks for (Security Request), and a wrong passkey. */
+ * peripheral asks for (Security Request), and a wrong passkey. LE Secure
+ * Connections OOB with the data taken from the peripheral's `hive-ctl oob`
+ * into the central's `hive-ctl pair --oob`; Repeated Attempts refusing a
+ * central after its failed pairing, across a reconnection and an smp
+ * restart. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -397,5 +403,134 @@ Test(smp_e2e, sc_wrong_passkey_fails, .fini = fini, .timeout = 240)
 	cr_assert_eq(n, 0, "the peripheral has %zu bonds", n);
 	cr_assert_not(e->c.encrypted);
 	cr_assert_not(e->p.encrypted);
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+}
+
+/* ---- LE Secure Connections OOB and Repeated Attempts ---------------------------------- */
+
+/* hive-ctl --json against one side's graph, the apps pumped meanwhile;
+ * its output in *out (to free). Returns the exit status. */
+static int ctl_json(struct e2e *e, struct e2e_side *s, const char *script, char **out)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/ctl-%s.out", e->dir, s->label);
+	const char *argv[] = { "hive-ctl", "--run-dir", s->run, "--json", "-c", script, NULL };
+	pid_t pid = th_spawn(argv, path, NULL);
+	cr_assert_gt(pid, 0);
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 3 * 1000000ull;
+	int status = -1;
+	while (status == -1 && hive_now_ns() < deadline) {
+		e2e_pump(e);
+		status = th_wait_exit(pid, 0);
+	}
+	cr_assert_neq(status, -1, "hive-ctl %s did not finish", script);
+	*out = th_slurp(path, NULL);
+	cr_assert_not_null(*out);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+	const char *v = json_string_value(json_object_get(j, key));
+	cr_assert_not_null(v, "no %s in the JSON", key);
+	return v;
+}
+
+/* The peripheral's `oob` gives its data; the central's `pair --oob C,R`
+ * pairs with it (OOB, authenticated, no prompt) and both encrypt and
+ * bond. The key pair stays for the next pairing: a reconnection pairs
+ * with the same data again. A C altered by one digit fails with Confirm
+ * Value Failed (0x04). */
+Test(smp_e2e, sc_oob_through_hive_ctl, .fini = fini, .timeout = 240)
+{
+	E = calloc(1, sizeof *E);
+	cr_assert_not_null(E);
+	struct e2e *e = E;
+	cr_assert(e2e_setup(e, NULL, true), "%s", e->err);
+	char *out, script[200];
+	cr_assert_eq(ctl_json(e, &e->p, "oob", &out), 0, "%s", out);
+	json_error_t jerr;
+	json_t *oob = json_loads(out, 0, &jerr);
+	cr_assert_not_null(oob, "oob printed %s", out);
+	free(out);
+	char c[33], r[33];
+	snprintf(c, sizeof c, "%s", jstr(oob, "c"));
+	snprintf(r, sizeof r, "%s", jstr(oob, "r"));
+	cr_assert_eq(strlen(c), 32);
+	cr_assert_eq(strlen(r), 32);
+	cr_assert(strncmp(jstr(oob, "address"), "random:", 7) == 0 ||
+		  strncmp(jstr(oob, "address"), "public:", 7) == 0, "address %s",
+		  jstr(oob, "address"));
+	json_decref(oob);
+
+	for (int round = 0; round < 2; round++) {
+		snprintf(script, sizeof script, "pair %u --oob %s,%s", e->c.handle, c, r);
+		e->c.encrypted = e->p.encrypted = false;
+		cr_assert_eq(ctl_json(e, &e->c, script, &out), 0, "%s", out);
+		json_t *j = json_loads(out, 0, &jerr);
+		cr_assert_not_null(j, "pair printed %s", out);
+		cr_assert_str_eq(jstr(j, "method"), "out of band", "%s", out);
+		cr_assert(json_is_true(json_object_get(j, "sc")), "%s", out);
+		cr_assert(json_is_true(json_object_get(j, "authenticated")), "%s", out);
+		cr_assert(json_is_true(json_object_get(j, "bonded")), "%s", out);
+		json_decref(j);
+		free(out);
+		cr_assert(e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption"),
+			  "%s", e->err);
+		cr_assert(e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS,
+				   "the peripheral's encryption"), "%s", e->err);
+		cr_assert_eq(e->c.prompts, 0, "the central's app was asked something");
+		size_t n = 0;
+		cr_assert(wait_bonds(e, &e->p, 1, &n), "%s", e->err);
+		cr_assert_eq(n, 1, "the peripheral has %zu bonds", n);
+		cr_assert(e2e_disconnect(e), "%s", e->err);
+		cr_assert(e2e_connect(e), "%s", e->err);
+	}
+
+	c[0] = c[0] == '0' ? '1' : '0';
+	snprintf(script, sizeof script, "pair %u --oob %s,%s", e->c.handle, c, r);
+	cr_assert_eq(ctl_json(e, &e->c, script, &out), 1, "%s", out);
+	cr_assert(strstr(out, "\"code\":4"), "%s", out);
+	cr_assert(strstr(out, "confirm value failed"), "%s", out);
+	free(out);
+	cr_assert_not(e->c.encrypted);
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+}
+
+/* A wrong passkey fails (0x04 found by the peripheral); across a
+ * reconnection, and across a kill -9 of the peripheral's smp (the
+ * snapshot), the same central's next Pairing Request gets Pairing Failed
+ * Repeated Attempts (0x09) even with the right passkey. */
+Test(smp_e2e, repeated_attempts_across_reconnect_and_restart, .fini = fini, .timeout = 240)
+{
+	const char *const psets[] = { "smp.io_cap=keyboard_only", "smp.pairing_policy=passkey:314159",
+				      "smp.retry_base_ms=600000", "smp.retry_max_ms=600000", NULL };
+	E = calloc(1, sizeof *E);
+	cr_assert_not_null(E);
+	struct e2e *e = E;
+	e->passkey = 314158;
+	cr_assert(e2e_setup(e, psets, true), "%s", e->err);
+	struct paired pd = { 0 };
+	cr_assert_not(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
+		      "paired with the wrong passkey");
+	cr_assert_eq(e->result->status, 0x04, "reason %d: %s", e->result->status, e->err);
+	*e->err = 0;
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+	cr_assert(e2e_connect(e), "%s", e->err);
+
+	e->passkey = 314159;
+	for (int round = 0; round < 2; round++) {
+		cr_assert_not(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
+			      "round %d: paired within the Repeated Attempts interval", round);
+		cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__SMP, "%s", e->err);
+		cr_assert_eq(e->result->status, 0x09, "round %d: reason %d: %s", round,
+			     e->result->status, e->err);
+		*e->err = 0;
+		if (round == 0)
+			cr_assert(kill_smp(e, &e->p), "%s", e->err);
+	}
+	size_t n = 1;
+	cr_assert(bonds(e, &e->p, &n), "%s", e->err);
+	cr_assert_eq(n, 0, "the peripheral has %zu bonds", n);
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 }
