@@ -244,7 +244,7 @@ static void uuid_str(const ProtobufCBinaryData *u, char *out, size_t cap)
 /* Common options: --conn H and the command's flags; the rest are words. */
 struct opts {
 	uint32_t conn;
-	bool no_response, indicate, long_op;
+	bool no_response, indicate, long_op, signed_write;
 	long count;
 	double timeout;
 	int nwords;
@@ -264,6 +264,8 @@ static int parse_opts(struct ctl *c, int argc, char **argv, struct opts *o)
 			o->conn = (uint32_t)v;
 		} else if (!strcmp(argv[i], "--no-response")) {
 			o->no_response = true;
+		} else if (!strcmp(argv[i], "--signed")) {
+			o->signed_write = true;
 		} else if (!strcmp(argv[i], "--indicate")) {
 			o->indicate = true;
 		} else if (!strcmp(argv[i], "--long")) {
@@ -517,7 +519,7 @@ int ctl_cmd_gatt_write(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (o.nwords != 2)
 		return ctl_fail(c, "write", "usage: write HANDLE|UUID VALUE [--no-response] "
-					    "[--long] [--conn HANDLE]");
+					    "[--signed] [--long] [--conn HANDLE]");
 	uint8_t value[VALUE_MAX];
 	int n = parse_value(o.words[1], value, sizeof value);
 	if (n < 0)
@@ -532,8 +534,11 @@ int ctl_cmd_gatt_write(struct ctl *c, int argc, char **argv)
 	wr.value.data = value;
 	wr.value.len = (size_t)n;
 	wr.no_response = o.no_response;
+	/* A Signed Write Command (a bonded peer whose keys smp gave gatt; on an
+	 * encrypted link gatt sends a plain Write Command instead). */
+	wr.signed_write = o.signed_write;
 	/* Past the default MTU a write request would not fit: go long. */
-	wr.long_write = !o.no_response && (o.long_op || n > 20);
+	wr.long_write = !o.no_response && !o.signed_write && (o.long_op || n > 20);
 	gr.conn = o.conn;
 	gr.op_case = HIVE__GATT_REQUEST__OP_WRITE;
 	gr.write = &wr;

@@ -8,8 +8,9 @@
  *   writing the CCCD again: the peripheral's smp handed the stored record
  *   back to its gatt (Core Vol 3 Part G 3.3.3.3).
  * - An unbonded central's subscription ends with its connection.
- * - A signed write from a bonded central on an unencrypted link is applied
- *   by the peripheral's server (its `written` GattEvent); the same signed
+ * - A signed write from a bonded central on an unencrypted link (from its
+ *   app, and from hive-ctl write --signed) is applied by the peripheral's
+ *   server (its `written` GattEvent); the same signed
  *   PDU replayed is not, a higher counter is, and the peer's counter is kept
  *   in the peripheral's bond store. */
 #include <criterion/criterion.h>
@@ -355,6 +356,28 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	cr_assert(wait_store(e, e->p.ks, false, 1, &pb), "%s", e->err);
 	cr_assert(pb.has_peer_csrk);
 
+	/* hive-ctl write --signed takes the same path. */
+	char bin[600], out[700], err[700], script[80];
+	snprintf(script, sizeof script, "write 0x%04x 63746c --signed --conn %u", SIGNED_VALUE,
+		 e->c.handle);
+	snprintf(out, sizeof out, "%s/ctl.out", e->dir);
+	snprintf(err, sizeof err, "%s/ctl.err", e->dir);
+	const char *ctl_argv[] = { th_bin(bin, sizeof bin, "hive-ctl"), "--run-dir", e->c.run,
+				   "-c", script, NULL };
+	pid_t ctl = th_spawn(ctl_argv, out, err);
+	cr_assert_gt(ctl, 0);
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (th_alive(ctl) && hive_now_ns() < deadline)
+		e2e_pump(e);
+	cr_assert_not(th_alive(ctl), "hive-ctl did not finish");
+	char *said = th_slurp(out, NULL), *errs = th_slurp(err, NULL);
+	bool wrote = said && strstr(said, "wrote 3 bytes to 0x0017");
+	cr_assert(wrote, "hive-ctl write --signed: %s%s", said ? said : "", errs ? errs : "");
+	free(said);
+	free(errs);
+	cr_assert(wait_writes(e, 2), "%s", e->err);
+	cr_assert_str_eq(seen_p.written_values[1], "ctl");
+
 	/* The same bytes twice: applied once. A higher counter after: applied. */
 	uint8_t csrk[16];
 	for (int i = 0; i < 16; i++)
@@ -366,9 +389,9 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	cr_assert(inject_signed(e, csrk, 1001, "forged"), "%s", e->err);
 	csrk[3] ^= 1;
 	cr_assert(inject_signed(e, csrk, 1001, "second"), "%s", e->err);
-	cr_assert(wait_writes(e, 3), "%s", e->err);
-	cr_assert_str_eq(seen_p.written_values[1], "first");
-	cr_assert_str_eq(seen_p.written_values[2], "second",
+	cr_assert(wait_writes(e, 4), "%s", e->err);
+	cr_assert_str_eq(seen_p.written_values[2], "first");
+	cr_assert_str_eq(seen_p.written_values[3], "second",
 			 "a replayed, lower or forged signed write was applied");
 	cr_assert(wait_store(e, e->p.ks, false, 1002, NULL), "%s", e->err);
 }
