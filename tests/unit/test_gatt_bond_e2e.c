@@ -12,9 +12,12 @@
  *   app, and from hive-ctl write --signed) is applied by the peripheral's
  *   server (its `written` GattEvent); the same signed
  *   PDU replayed is not, a higher counter is, and the peer's counter is kept
- *   in the peripheral's bond store. */
+ *   in the peripheral's bond store.
+ * - A kill -9 of the peripheral's gatt loses neither: the restarted gatt
+ *   gets the bond of the live link back from smp. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,10 +190,10 @@ static bool notify_all(struct e2e *e, const uint8_t *v, size_t n, uint32_t *coun
 	return true;
 }
 
-/* Waits until the store at path holds, for its only bond, a GATT record
- * with at least one CCCD (want_record) or a peer sign counter of at least
- * want_counter. Pumps both graphs meanwhile. */
-static bool wait_store(struct e2e *e, const char *path, bool want_record, uint32_t want_counter,
+/* Waits until the store at path holds one bond whose GATT record has
+ * want_cccds CCCDs (-1: whatever, or none) and whose peer sign counter is
+ * at least want_counter. Pumps both graphs meanwhile. */
+static bool wait_store(struct e2e *e, const char *path, int want_cccds, uint32_t want_counter,
 		       struct smp_bond *out)
 {
 	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
@@ -205,8 +208,10 @@ static bool wait_store(struct e2e *e, const char *path, bool want_record, uint32
 		if (n == 1)
 			len = smp_bonds_get_gatt(s, &b[0].local, &b[0].peer, rec, sizeof rec);
 		smp_bonds_close(&s);
-		/* 19 bytes: version, hash, a count of zero. */
-		if (n == 1 && (!want_record || len > 19) && b[0].peer_sign_counter >= want_counter) {
+		/* version, hash (16), count (le16), 4 bytes per CCCD */
+		int cccds = len >= 19 ? rec[17] | rec[18] << 8 : -1;
+		if (n == 1 && (want_cccds < 0 || cccds == want_cccds) &&
+		    b[0].peer_sign_counter >= want_counter) {
 			if (out)
 				*out = b[0];
 			return true;
@@ -249,7 +254,7 @@ Test(gatt_bond_e2e, bonded_central_keeps_its_subscription, .fini = fini, .timeou
 	uint32_t count = 0;
 	cr_assert(pair(e), "%s", e->err);
 	cr_assert(subscribe(e), "%s", e->err);
-	cr_assert(wait_store(e, e->p.ks, true, 0, NULL), "the CCCD was not stored with the bond: %s",
+	cr_assert(wait_store(e, e->p.ks, 1, 0, NULL), "the CCCD was not stored with the bond: %s",
 		  e->err);
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 	seen_p.restored = seen_p.cccd_changed = seen_c.notified = false;
@@ -329,7 +334,7 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	struct e2e *e = E;
 	cr_assert(pair(e), "%s", e->err);
 	/* The central's keys reach the peripheral's smp before the link goes. */
-	cr_assert(wait_store(e, e->p.ks, false, 0, NULL), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, -1, 0, NULL), "%s", e->err);
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 	/* Signed writes are for a bonded peer on a link not encrypted. */
 	seen_p.restored = seen_c.restored = false;
@@ -353,7 +358,7 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	cr_assert(wait_writes(e, 1), "%s", e->err);
 	cr_assert_str_eq(seen_p.written_values[0], "hello");
 	struct smp_bond pb;
-	cr_assert(wait_store(e, e->p.ks, false, 1, &pb), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, -1, 1, &pb), "%s", e->err);
 	cr_assert(pb.has_peer_csrk);
 
 	/* hive-ctl write --signed takes the same path. */
@@ -393,5 +398,44 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	cr_assert_str_eq(seen_p.written_values[2], "first");
 	cr_assert_str_eq(seen_p.written_values[3], "second",
 			 "a replayed, lower or forged signed write was applied");
-	cr_assert(wait_store(e, e->p.ks, false, 1002, NULL), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, -1, 1002, NULL), "%s", e->err);
+}
+
+/* kill -9 the peripheral's gatt during a bonded connection: the restarted
+ * gatt asks smp for the bonds of its live links, so the central's next
+ * CCCD write is still stored with the bond, and notifications still reach
+ * it. */
+Test(gatt_bond_e2e, gatt_restart_keeps_the_bond, .fini = fini, .timeout = 240)
+{
+	setup();
+	struct e2e *e = E;
+	uint32_t count = 0;
+	cr_assert(pair(e), "%s", e->err);
+	cr_assert(subscribe(e), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, 1, 0, NULL), "%s", e->err);
+
+	Hive__Status *st = th_status(e->p.a, E2E_DEADLINE_MS);
+	const Hive__ActorStatus *as = th_status_find(st, "gatt");
+	uint32_t old = as && as->up ? as->pid : 0;
+	hive__status__free_unpacked(st, NULL);
+	cr_assert_neq(old, 0, "no gatt up in the peripheral graph");
+	seen_p.restored = false;
+	kill((pid_t)old, SIGKILL);
+	cr_assert(e2e_wait(e, &seen_p.restored, E2E_DEADLINE_MS,
+			   "bond_restored from the restarted gatt"), "%s", e->err);
+
+	static const uint8_t hr[] = { 0x00, 0x33 };
+	seen_c.notified = false;
+	cr_assert(notify_all(e, hr, sizeof hr, &count), "%s", e->err);
+	cr_assert_eq(count, 1);
+	cr_assert(e2e_wait(e, &seen_c.notified, E2E_DEADLINE_MS, "the central's notification"), "%s",
+		  e->err);
+	/* Unsubscribing is stored with the bond: the restarted gatt knows it. */
+	Hive__GattSubscribe un = HIVE__GATT_SUBSCRIBE__INIT;
+	un.handle = NOTIFY_VALUE;
+	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
+	gr.op_case = HIVE__GATT_REQUEST__OP_UNSUBSCRIBE;
+	gr.unsubscribe = &un;
+	cr_assert(gatt_call(e, &e->c, e->c.handle, &gr, "unsubscribe"), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, 0, 0, NULL), "%s", e->err);
 }
