@@ -152,7 +152,9 @@ static void graph_start(struct graph *x, int i, const char *config_json)
 	cr_assert(host_ready(x), "host %d not ready (logs %s, %s)", i, x->host_log, x->hci_log);
 }
 
-static void setup(void)
+/* hive-vctrl with two controllers (without extended advertising when
+ * no_ext) and both graphs. */
+static void setup_with(bool no_ext)
 {
 	memset(g, 0, sizeof g);
 	vdir = th_run_dir();
@@ -163,7 +165,7 @@ static void setup(void)
 	snprintf(p0, sizeof p0, "%s/ctrl0", vdir);
 	snprintf(p1, sizeof p1, "%s/ctrl1", vdir);
 	const char *argv[] = { "hive-vctrl", "--unix", p0, "--unix", p1, "--adv-min-ms", "10",
-			       NULL };
+			       no_ext ? "--no-extended" : NULL, NULL };
 	vctrl = th_spawn(argv, vctrl_out, vctrl_err);
 	cr_assert_gt(vctrl, 0);
 	cr_assert(th_file_contains(vctrl_out, "ready\n", TH_DEADLINE_MS),
@@ -172,6 +174,16 @@ static void setup(void)
 		    "{\"name\": \"hive-a\", \"own_address_type\": \"random\", "
 		    "\"advertising_interval\": 20}");
 	graph_start(&g[1], 1, "{\"name\": \"hive-b\"}");
+}
+
+static void setup(void)
+{
+	setup_with(false);
+}
+
+static void setup_legacy(void)
+{
+	setup_with(true);
 }
 
 static void teardown(void)
@@ -394,4 +406,175 @@ Test(host_e2e, advertise_scan_connect_data_update_restart_disconnect)
 	r.op_case = HIVE__REQUEST__OP_CONNECTIONS;
 	res = final_result(A, request(A, &r));
 	cr_assert_eq(res->connections->n_connections, 0);
+}
+
+/* ---- extended advertising, scanning and connecting ------------------------------ */
+
+TestSuite(host_e2e_ext, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(host_e2e_legacy, .init = setup_legacy, .fini = teardown, .timeout = 120);
+
+static const Hive__Result *advertise(struct graph *x, bool extended, uint32_t phy,
+				     const uint8_t *raw, size_t len, const char *rsp_name)
+{
+	Hive__AdvertisingData sr = HIVE__ADVERTISING_DATA__INIT;
+	sr.name = (char *)rsp_name;
+	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
+	adv.connectable = true;
+	adv.extended = extended;
+	adv.phy = phy;
+	adv.raw_data.data = (uint8_t *)raw;
+	adv.raw_data.len = len;
+	if (rsp_name)
+		adv.scan_response = &sr;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_ADVERTISE;
+	r.advertise = &adv;
+	return final_result(x, request(x, &r));
+}
+
+/* B scans until it hears addr; returns that report (valid until teardown). */
+static const Hive__ScanReport *scan_for(struct graph *B, const uint8_t addr[6])
+{
+	Hive__Scan scan = HIVE__SCAN__INIT;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_SCAN;
+	r.scan = &scan;
+	uint64_t scan_id = request(B, &r);
+	const Hive__ScanReport *seen = NULL;
+	for (uint64_t i = 0; !seen; i++) {
+		cr_assert(wait_count(&B->results, i + 1), "not seen (log %s)", B->host_log);
+		const Hive__Result *x = B->result[i];
+		cr_assert_eq(x->status, 0, "scan: %s", x->error);
+		if (x->id == scan_id && x->value_case == HIVE__RESULT__VALUE_SCAN_REPORT &&
+		    !memcmp(x->scan_report->address->bdaddr.data, addr, 6))
+			seen = x->scan_report;
+	}
+	Hive__StopScan stop = HIVE__STOP_SCAN__INIT;
+	r.op_case = HIVE__REQUEST__OP_STOP_SCAN;
+	r.stop_scan = &stop;
+	cr_assert_eq(final_result(B, request(B, &r))->status, 0);
+	cr_assert_eq(final_result(B, scan_id)->value_case, HIVE__RESULT__VALUE_SCAN_ENDED);
+	return seen;
+}
+
+static const Hive__Result *connect_to(struct graph *B, const uint8_t addr[6], uint32_t phys)
+{
+	Hive__Address peer = HIVE__ADDRESS__INIT;
+	peer.type = HIVE__ADDRESS__TYPE__RANDOM;
+	peer.bdaddr.data = (uint8_t *)addr;
+	peer.bdaddr.len = 6;
+	Hive__Connect con = HIVE__CONNECT__INIT;
+	con.peer = &peer;
+	con.phys = phys;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_CONNECT;
+	r.connect = &con;
+	return final_result(B, request(B, &r));
+}
+
+/* Advertising data of n bytes: AD structures of manufacturer data (company
+ * 0xffff), each byte from the pattern. */
+static size_t long_data(uint8_t *d, size_t n)
+{
+	size_t off = 0;
+	while (off + 4 <= n) {
+		size_t len = n - off > 200 ? 200 : n - off;
+		d[off] = (uint8_t)(len - 1);
+		d[off + 1] = 0xff;
+		d[off + 2] = 0xff;
+		d[off + 3] = 0xff;
+		for (size_t k = 4; k < len; k++)
+			d[off + k] = (uint8_t)(off + k);
+		off += len;
+	}
+	return off;
+}
+
+Test(host_e2e_ext, long_extended_data_seen_whole_then_connect_on_2m)
+{
+	struct graph *A = &g[0], *B = &g[1];
+	uint64_t la = 0, lb = 0;
+	uint8_t data[600];
+	size_t n = long_data(data, sizeof data);
+	const Hive__Result *res = advertise(A, true, 2, data, n, NULL);
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	cr_assert(res->advertise->extended);
+	uint8_t a_addr[6];
+	memcpy(a_addr, res->advertise->own->bdaddr.data, 6);
+
+	/* B's extended scan hears all 600 bytes (three chained reports). */
+	const Hive__ScanReport *seen = scan_for(B, a_addr);
+	cr_assert(seen->extended && seen->connectable && !seen->truncated);
+	cr_assert_eq(seen->adv_data.len, n);
+	cr_assert_eq(memcmp(seen->adv_data.data, data, n), 0);
+	cr_assert_eq(seen->primary_phy, 1);
+	cr_assert_eq(seen->secondary_phy, 2);
+	cr_assert_eq(seen->data->n_manufacturer, 3);
+
+	/* B connects over the extended path; the link starts on 2M and both
+	 * hosts learn it. */
+	res = connect_to(B, a_addr, 1 | 2);
+	cr_assert_eq(res->status, 0, "connect: %s", res->error);
+	uint32_t hb = res->connection->handle;
+	const Hive__LinkEvent *ev = link_event(A, HIVE__LINK_EVENT__KIND_CONNECTED, &la);
+	uint32_t ha = ev->handle;
+	ev = link_event(B, HIVE__LINK_EVENT__KIND_PHY_UPDATED, &lb);
+	cr_assert_eq(ev->phy_updated->tx_phy, 2);
+	cr_assert_eq(ev->phy_updated->rx_phy, 2);
+	ev = link_event(A, HIVE__LINK_EVENT__KIND_PHY_UPDATED, &la);
+	cr_assert_eq(ev->phy_updated->tx_phy, 2);
+	send_frame(B, hb, "on 2M");
+	expect_frame(A, ha, "on 2M");
+	Hive__ConnectionsQuery q = HIVE__CONNECTIONS_QUERY__INIT;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_CONNECTIONS;
+	r.connections = &q;
+	res = final_result(B, request(B, &r));
+	cr_assert_eq(res->connections->n_connections, 1);
+	cr_assert_eq(res->connections->connections[0]->tx_phy, 2);
+}
+
+Test(host_e2e_ext, connect_on_coded)
+{
+	struct graph *A = &g[0], *B = &g[1];
+	uint64_t la = 0, lb = 0;
+	const Hive__Result *res = advertise(A, true, 3, NULL, 0, NULL);
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	uint8_t a_addr[6];
+	memcpy(a_addr, res->advertise->own->bdaddr.data, 6);
+	res = connect_to(B, a_addr, 4);
+	cr_assert_eq(res->status, 0, "connect: %s", res->error);
+	const Hive__LinkEvent *ev = link_event(B, HIVE__LINK_EVENT__KIND_PHY_UPDATED, &lb);
+	cr_assert_eq(ev->phy_updated->tx_phy, 3);
+	ev = link_event(A, HIVE__LINK_EVENT__KIND_PHY_UPDATED, &la);
+	cr_assert_eq(ev->phy_updated->rx_phy, 3);
+}
+
+Test(host_e2e_legacy, legacy_path_without_extended_support)
+{
+	struct graph *A = &g[0], *B = &g[1];
+	uint64_t la = 0;
+	/* What needs extended advertising is refused, and says why. */
+	uint8_t data[100];
+	size_t n = long_data(data, sizeof data);
+	const Hive__Result *res = advertise(A, false, 0, data, n, NULL);
+	cr_assert_eq(res->status, -EOPNOTSUPP);
+	cr_assert(strstr(res->error, "31 bytes"), "%s", res->error);
+	/* Legacy advertising, scanning and connecting work. */
+	res = advertise(A, false, 0, (const uint8_t[]){ 2, 0x01, 0x06 }, 3, "hive-a");
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	cr_assert(!res->advertise->extended);
+	uint8_t a_addr[6];
+	memcpy(a_addr, res->advertise->own->bdaddr.data, 6);
+	const Hive__ScanReport *seen = scan_for(B, a_addr);
+	cr_assert(!seen->extended && seen->has_scan_response);
+	cr_assert_str_eq(seen->data->name, "hive-a");
+	res = connect_to(B, a_addr, 4);
+	cr_assert_eq(res->status, -EOPNOTSUPP);
+	res = connect_to(B, a_addr, 0);
+	cr_assert_eq(res->status, 0, "connect: %s", res->error);
+	uint32_t hb = res->connection->handle;
+	uint32_t ha = link_event(A, HIVE__LINK_EVENT__KIND_CONNECTED, &la)->handle;
+	send_frame(B, hb, "legacy");
+	expect_frame(A, ha, "legacy");
 }
