@@ -198,11 +198,19 @@ static void reap(struct launcher *l)
 		char w[HIVE_NAME_MAX + 16];
 		c->pid = 0;
 		sup_describe_exit(st, c->last_exit, sizeof c->last_exit);
-		if (l->phase == LAUNCH_STOPPING)
+		/* Once a stop is asked nothing is restarted, also while the
+		 * remote actors are waited for. */
+		if (l->phase == LAUNCH_STOPPING || l->stop_asked)
 			hive_logf(LAUNCH_NAME, HIVE_LOG_DEBUG, "%s (pid %d) stopped: %s",
 				  who(c, w, sizeof w), (int)pid, c->last_exit);
 		else
 			supervise_exit(l, c, pid, st);
+		/* Without the broker no remote actor's goodbye can arrive. */
+		if (l->stop_timer && c == &l->broker) {
+			hive_timer_cancel(l->hive, l->stop_timer);
+			l->stop_timer = 0;
+			hive_actor_stop(l->hive);
+		}
 	}
 }
 
