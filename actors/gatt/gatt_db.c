@@ -333,6 +333,76 @@ int gatt_db_finish(struct gatt_db *db)
 	return 0;
 }
 
+/* ---- runtime changes ---------------------------------------------------------- */
+
+/* Drops the attributes from index from on. */
+static void truncate_to(struct gatt_db *db, size_t from)
+{
+	for (size_t i = from; i < db->n; i++) {
+		if (db->attrs[i].role == GATT_ROLE_CCCD)
+			db->cccds--;
+		free(db->attrs[i].value);
+	}
+	db->n = from;
+}
+
+/* Closes the groups and recomputes the hash after a change. */
+static int refinish(struct gatt_db *db)
+{
+	db->finished = false;
+	db->last_service = SIZE_MAX;
+	db->last_char = SIZE_MAX;
+	return gatt_db_finish(db);
+}
+
+int gatt_db_append_service(struct gatt_db *db, const struct att_uuid *uuid,
+			   const struct gatt_char_def *chars, size_t n, uint16_t *end)
+{
+	if (!db->finished || (uuid->len != 2 && uuid->len != 16))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (chars[i].props & (GATT_PROP_NOTIFY | GATT_PROP_INDICATE))
+			return -ENOTSUP; /* a CCCD would need room in every connection */
+	size_t from = db->n;
+	db->finished = false;
+	int h = gatt_db_add_service(db, uuid, true);
+	for (size_t i = 0; i < n && h > 0; i++) {
+		int rc = gatt_db_add_characteristic(db, &chars[i]);
+		if (rc < 0)
+			h = rc;
+	}
+	if (h < 0)
+		truncate_to(db, from);
+	int rc = refinish(db);
+	if (h > 0 && rc < 0) {
+		truncate_to(db, from);
+		refinish(db);
+		h = rc;
+	}
+	if (h > 0)
+		*end = (uint16_t)db->n;
+	return h;
+}
+
+int gatt_db_remove_service(struct gatt_db *db, uint16_t handle, uint16_t *end)
+{
+	const struct gatt_attr *a = gatt_db_get(db, handle);
+	if (!db->finished)
+		return -EINVAL;
+	if (!a || !is_service(a))
+		return -ENOENT;
+	if (handle <= db->hash_handle)
+		return -EPERM; /* the GAP and GATT services stay */
+	if (a->end_group != db->n)
+		return -EBUSY; /* only the last: handles stay dense and stable */
+	for (size_t i = 0; i < db->n; i++)
+		if (db->attrs[i].include_of == handle)
+			return -EBUSY;
+	*end = a->end_group;
+	truncate_to(db, (size_t)handle - 1);
+	return refinish(db);
+}
+
 /* ---- queries ---------------------------------------------------------------- */
 
 size_t gatt_db_count(const struct gatt_db *db)
@@ -378,6 +448,11 @@ uint16_t gatt_db_cccd_of(const struct gatt_db *db, uint16_t value_handle)
 			return a->handle;
 	}
 	return 0;
+}
+
+uint16_t gatt_db_hash_handle(const struct gatt_db *db)
+{
+	return db->hash_handle;
 }
 
 uint16_t gatt_db_service_changed_handle(const struct gatt_db *db)

@@ -155,6 +155,19 @@ int gatt_db_add_descriptor(struct gatt_db *db, const struct att_uuid *uuid, uint
 /* Closes groups, fills includes, computes the Database Hash. 0 or -errno. */
 int gatt_db_finish(struct gatt_db *db);
 
+/* ---- runtime changes (a finished database) ---------------------------------- */
+/* Appends a primary service with n characteristics after the last
+ * attribute, closes it and recomputes the Database Hash. Characteristics
+ * that notify or indicate are refused (-ENOTSUP: their CCCDs would need
+ * room in every connection). Returns the service handle with *end its
+ * last handle, or -errno (nothing changed). */
+int gatt_db_append_service(struct gatt_db *db, const struct att_uuid *uuid,
+			   const struct gatt_char_def *chars, size_t n, uint16_t *end);
+/* Removes the service declared at handle, which must be the last one
+ * (handles stay dense and the others keep theirs) and included by none;
+ * *end is its old last handle. 0, -ENOENT, -EPERM (GAP, GATT), -EBUSY. */
+int gatt_db_remove_service(struct gatt_db *db, uint16_t handle, uint16_t *end);
+
 /* ---- queries -------------------------------------------------------------- */
 size_t gatt_db_count(const struct gatt_db *db);
 bool gatt_db_is_finished(const struct gatt_db *db);
@@ -168,6 +181,7 @@ uint16_t gatt_db_cccd_count(const struct gatt_db *db);
 uint16_t gatt_db_cccd_of(const struct gatt_db *db, uint16_t value_handle);
 /* Handles of the fixed parts. */
 uint16_t gatt_db_service_changed_handle(const struct gatt_db *db);
+uint16_t gatt_db_hash_handle(const struct gatt_db *db);
 const uint8_t *gatt_db_hash(const struct gatt_db *db);
 
 /* Sets a value (copied). -ENOENT, -EMSGSIZE beyond max_len, -EINVAL when

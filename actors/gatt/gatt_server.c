@@ -507,6 +507,7 @@ static uint8_t on_att_handle_value_confirmation(struct att_ctx *x, const struct 
 	if (!c->ind_pending)
 		return 0; /* not asked for: ignored */
 	c->ind_pending = false;
+	gatt_robust_confirmed(x->s, c, c->ind_handle);
 	emit(x->out, GATT_EV_CONFIRMED, c->conn, c->ind_handle, 0);
 	next_indication(c, &x->w);
 	return 0;
@@ -582,6 +583,8 @@ int gatt_server_on_pdu(struct gatt_server *s, uint16_t conn, const uint8_t *pdu,
 	enum att_kind kind = att_opcode_kind(pdu[0]);
 	if (kind == ATT_REQ && gatt_provider_waiting(c))
 		return 0; /* one request at a time (Vol 3 Part F 3.3.2): dropped */
+	if (c->change_unaware && gatt_robust_gate(s, c, pdu, len, out))
+		return 0; /* ignored, or answered Database Out Of Sync */
 	return gatt_server_dispatch(s, c, pdu, len, out);
 }
 

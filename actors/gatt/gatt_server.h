@@ -139,6 +139,19 @@ int gatt_server_set_value(struct gatt_server *s, uint16_t handle, const uint8_t 
  * indicate. 0, -ENOENT, -ENOTCONN, -ENOBUFS (outbox or indication queue full). */
 int gatt_server_notify(struct gatt_server *s, uint16_t conn, uint16_t handle,
 		       const uint8_t *value, size_t len, bool indicate, struct att_outbox *out);
+/* Robust caching (gatt_robust.c). The Client Supported Features bit a
+ * client sets to enable it. */
+#define GATT_CLIENT_FEAT_ROBUST_CACHING 0x01
+/* The database changed in start..end (gatt_db_append_service(),
+ * gatt_db_remove_service()): every connected client that enabled robust
+ * caching becomes change-unaware (its requests get Database Out Of Sync
+ * until it reads the Database Hash, confirms Service Changed, or sends a
+ * request after being told), and Service Changed is indicated to every
+ * subscriber. Returns the connections indicated or -errno. */
+int gatt_server_db_changed(struct gatt_server *s, uint16_t start, uint16_t end,
+			   struct att_outbox *out);
+/* False while conn is change-unaware. */
+bool gatt_server_change_aware(const struct gatt_server *s, uint16_t conn);
 /* Indicates Service Changed (start..end) to every subscriber. */
 int gatt_server_service_changed(struct gatt_server *s, uint16_t start, uint16_t end,
 				struct att_outbox *out);

@@ -31,6 +31,10 @@ struct gatt_conn {
 	struct gatt_security sec;
 	uint16_t *cccd; /* by the CCCD's cccd_index */
 	uint8_t client_features;
+	/* Robust caching (Vol 3 Part G 2.5.2.1; gatt_robust.c): the database
+	 * changed since this client last synchronised, and whether it was
+	 * told so with Database Out Of Sync. */
+	bool change_unaware, oos_sent;
 	struct gatt_prep *prep;
 	uint16_t prep_n;
 	uint16_t prep_used;
@@ -81,6 +85,14 @@ const uint8_t *gatt_attr_value(struct att_ctx *x, const struct gatt_attr *a, siz
 /* Start and end of a handle range: Invalid Handle (at start) when start is
  * 0 or above end. */
 uint8_t gatt_check_range(struct att_ctx *x, uint16_t start, uint16_t end);
+
+/* gatt_robust.c: before a PDU of a change-unaware client is handled.
+ * 0: handle it; 1: dropped (a command); 2: answered Database Out Of Sync
+ * (in out). */
+int gatt_robust_gate(struct gatt_server *s, struct gatt_conn *c, const uint8_t *pdu,
+		     size_t len, struct att_outbox *out);
+/* The client confirmed an indication of handle. */
+void gatt_robust_confirmed(struct gatt_server *s, struct gatt_conn *c, uint16_t handle);
 
 /* The bearer of conn, or NULL. */
 struct gatt_conn *gatt_server_conn(const struct gatt_server *s, uint16_t conn);
