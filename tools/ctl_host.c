@@ -1,5 +1,5 @@
-/* hive-ctl commands of the host actor: advertising, scanning, connecting
- * and the links. Each sends one Request to "host" and waits for its Result
+/* hive-ctl commands of the host actor: scanning, connecting and the links
+ * (advertising: ctl_host_adv.c). Each sends one Request to "host" and waits for its Result
  * (a scan: for its stream of reports and its end). */
 #include <errno.h>
 #include <poll.h>
@@ -11,20 +11,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-
-#define HOST_TIMEOUT_MS 10000
-#define DEVICES_MAX 128
-
-struct call {
-	uint64_t id;
-	bool done;
-	bool undeliverable;
-	Hive__Result *final; /* deep copy */
-	/* scan: the latest report per device */
-	unsigned ndev;
-	Hive__ScanReport *dev[DEVICES_MAX];
-	unsigned updates; /* reports kept: the live table redraws when it moves */
-};
+#include "ctl_host.h"
 
 static Hive__Result *copy_result(const Hive__Result *r)
 {
@@ -94,7 +81,7 @@ static void on_undeliverable(struct hive_actor *a, const char *source,
 	k->done = true;
 }
 
-static void call_free(struct call *k)
+void call_free(struct call *k)
 {
 	if (k->final)
 		hive__result__free_unpacked(k->final, NULL);
@@ -106,7 +93,7 @@ static void call_free(struct call *k)
 /* Sends req to host and waits for its final result up to timeout_ms (0:
  * --timeout, else HOST_TIMEOUT_MS). Returns 0 when it succeeded (k->final
  * set); otherwise reports and returns -1. */
-static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_ms,
+int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_ms,
 		struct call *k)
 {
 	memset(k, 0, sizeof *k);
@@ -138,14 +125,14 @@ static int call(struct ctl *c, const char *cmd, Hive__Request *req, int timeout_
 
 /* ---- formatting ---------------------------------------------------------------- */
 
-static const char *addr_type_name(int t)
+const char *addr_type_name(int t)
 {
 	static const char *const n[] = { "public", "random", "public-identity",
 					 "random-identity" };
 	return t >= 0 && t < 4 ? n[t] : "?";
 }
 
-static void addr_text(const Hive__Address *a, char out[18])
+void addr_text(const Hive__Address *a, char out[18])
 {
 	if (!a || a->bdaddr.len != 6) {
 		snprintf(out, 18, "-");
@@ -189,7 +176,7 @@ static json_t *conn_json(const Hive__ConnectionInfo *ci)
 			 (int)ci->key_size, "att_mtu", (int)ci->att_mtu);
 }
 
-static void ok_json(struct ctl *c, const char *cmd)
+void ok_json(struct ctl *c, const char *cmd)
 {
 	if (c->json)
 		ctl_print_json(json_pack("{s:s, s:b}", "command", cmd, "ok", 1));
@@ -197,7 +184,7 @@ static void ok_json(struct ctl *c, const char *cmd)
 
 /* ---- parsing -------------------------------------------------------------------- */
 
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
+int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(s);
 	if (n % 2 || n / 2 > cap)
@@ -213,7 +200,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 }
 
 /* "180d", "0000fe2c" or a 128-bit UUID with dashes: to LE bytes. */
-static int parse_uuid(const char *s, uint8_t out[16], size_t *len)
+int parse_uuid(const char *s, uint8_t out[16], size_t *len)
 {
 	char hex[33];
 	size_t n = 0;
@@ -245,7 +232,7 @@ static int parse_addr(const char *s, uint8_t out[6])
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 	errno = 0;
@@ -287,107 +274,25 @@ static int pick_handle(struct ctl *c, const char *cmd, const char *arg, uint32_t
 
 /* ---- commands ------------------------------------------------------------------------ */
 
-int ctl_cmd_advertise(struct ctl *c, int argc, char **argv)
-{
-	const char *cmd = "advertise";
-	Hive__Request req = HIVE__REQUEST__INIT;
-	struct call k;
-	if (argc == 2 && !strcmp(argv[1], "off")) {
-		Hive__StopAdvertising s = HIVE__STOP_ADVERTISING__INIT;
-		req.op_case = HIVE__REQUEST__OP_STOP_ADVERTISING;
-		req.stop_advertising = &s;
-		int rc = call(c, cmd, &req, 0, &k);
-		if (rc == 0) {
-			ok_json(c, cmd);
-			if (!c->json)
-				printf("advertising stopped\n");
-		}
-		call_free(&k);
-		return rc;
-	}
-	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
-	Hive__AdvertisingData data = HIVE__ADVERTISING_DATA__INIT, rsp = HIVE__ADVERTISING_DATA__INIT;
-	uint8_t uuids[16][16], manuf[31];
-	ProtobufCBinaryData ub[16];
-	Hive__ManufacturerData md = HIVE__MANUFACTURER_DATA__INIT, *mdp = &md;
-	bool fields = false;
-	unsigned long v;
-	adv.connectable = true;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--connectable")) {
-			adv.connectable = true;
-		} else if (!strcmp(a, "--non-connectable")) {
-			adv.connectable = false;
-		} else if (!strcmp(a, "--name") && val) {
-			rsp.name = (char *)val;
-			adv.scan_response = &rsp;
-			i++;
-		} else if (!strcmp(a, "--interval") && val) {
-			if (parse_uint(val, 10240, &v) < 0 || v < 20)
-				return ctl_fail(c, cmd, "--interval %s: milliseconds 20..10240", val);
-			adv.interval_ms = (uint32_t)v;
-			i++;
-		} else if (!strcmp(a, "--uuid") && val) {
-			size_t n;
-			if (data.n_uuids == 16 || parse_uuid(val, uuids[data.n_uuids], &n) < 0)
-				return ctl_fail(c, cmd, "--uuid %s: expected 16, 32 or 128-bit UUID",
-						val);
-			ub[data.n_uuids].data = uuids[data.n_uuids];
-			ub[data.n_uuids].len = n;
-			data.n_uuids++;
-			fields = true;
-			i++;
-		} else if (!strcmp(a, "--manufacturer") && val) {
-			size_t n;
-			if (parse_hex(val, manuf, sizeof manuf, &n) < 0 || n < 2)
-				return ctl_fail(c, cmd, "--manufacturer %s: hex of the company id "
-						"(little-endian) and the data", val);
-			md.company = (uint32_t)(manuf[0] | manuf[1] << 8);
-			md.data.data = manuf + 2;
-			md.data.len = n - 2;
-			data.n_manufacturer = 1;
-			data.manufacturer = &mdp;
-			fields = true;
-			i++;
-		} else {
-			return ctl_fail(c, cmd, "usage: advertise [--name NAME] [--connectable|"
-					"--non-connectable] [--interval MS] [--uuid UUID]... "
-					"[--manufacturer HEX] | advertise off");
-		}
-	}
-	data.uuids = ub;
-	if (fields || rsp.name)
-		adv.data = &data; /* the host adds the flags */
-	req.op_case = HIVE__REQUEST__OP_ADVERTISE;
-	req.advertise = &adv;
-	int rc = call(c, cmd, &req, 0, &k);
-	if (rc == 0) {
-		const Hive__AdvertiseResult *ar = k.final->advertise;
-		char t[18];
-		addr_text(ar ? ar->own : NULL, t);
-		if (c->json)
-			ctl_print_json(json_pack("{s:s, s:b, s:s, s:s, s:b}", "command", cmd, "ok", 1,
-						 "address", t, "type",
-						 addr_type_name(ar && ar->own ? (int)ar->own->type : -1),
-						 "connectable", adv.connectable));
-		else
-			printf("advertising as %s (%s)%s\n", t,
-			       addr_type_name(ar && ar->own ? (int)ar->own->type : -1),
-			       adv.connectable ? ", connectable" : "");
-	}
-	call_free(&k);
-	return rc;
-}
-
 /* ---- the live scan table -------------------------------------------------------- */
+
+/* How a report was heard: "legacy", or the extended PDU's PHYs. */
+static const char *phy_text(const Hive__ScanReport *r, char out[16])
+{
+	static const char *const n[] = { "-", "1M", "2M", "Coded" };
+	if (!r->extended)
+		return "legacy";
+	snprintf(out, 16, "%s/%s", n[r->primary_phy & 3], n[r->secondary_phy & 3]);
+	return out;
+}
 
 /* One device as a table row, or (r NULL) the header. */
 static void scan_row(const Hive__ScanReport *r, char *out, size_t cap)
 {
+	char ph[16];
 	if (!r) {
-		snprintf(out, cap, "%-17s %-15s %-20s %5s  %s", "ADDRESS", "TYPE", "NAME", "RSSI",
-			 "SERVICES");
+		snprintf(out, cap, "%-17s %-15s %-20s %5s %-8s %s", "ADDRESS", "TYPE", "NAME", "RSSI",
+			 "PHY", "SERVICES");
 		return;
 	}
 	const Hive__AdvertisingData *d = r->data;
@@ -398,9 +303,10 @@ static void scan_row(const Hive__ScanReport *r, char *out, size_t cap)
 		size_t l = strlen(uu);
 		snprintf(uu + l, sizeof uu - l, "%s%s", l ? "," : "", u);
 	}
-	snprintf(out, cap, "%-17s %-15s %-20.20s %5d  %s", t,
+	snprintf(out, cap, "%-17s %-15s %-20.20s %5d %-8s %s", t,
 		 addr_type_name(r->address ? (int)r->address->type : -1),
-		 d && d->name && *d->name ? d->name : "(no name)", (int)r->rssi, uu);
+		 d && d->name && *d->name ? d->name : "(no name)", (int)r->rssi, phy_text(r, ph),
+		 uu);
 }
 
 struct live {
@@ -574,17 +480,23 @@ int ctl_cmd_scan(struct ctl *c, int argc, char **argv)
 			}
 			const char *name = d && d->name ? d->name : "";
 			const char *type = addr_type_name(r->address ? (int)r->address->type : -1);
+			char ph[16];
 			if (list)
 				json_array_append_new(
-					list, json_pack("{s:s, s:s, s:s, s:i, s:o, s:b, s:b}", "address",
-							t, "type", type, "name", name, "rssi",
-							(int)r->rssi, "uuids", ju, "connectable",
-							r->connectable, "scan_response",
-							r->has_scan_response));
+					list, json_pack("{s:s, s:s, s:s, s:i, s:o, s:b, s:b, s:b, s:i, "
+							"s:i, s:i, s:b}",
+							"address", t, "type", type, "name", name,
+							"rssi", (int)r->rssi, "uuids", ju,
+							"connectable", r->connectable, "scan_response",
+							r->has_scan_response, "extended", r->extended,
+							"primary_phy", (int)r->primary_phy,
+							"secondary_phy", (int)r->secondary_phy,
+							"data_len", (int)r->adv_data.len, "truncated",
+							r->truncated));
 			else
-				printf("%s %-6s %-20s rssi %4d%s%s\n", t, type,
-				       *name ? name : "(no name)", (int)r->rssi, *uu ? " uuids " : "",
-				       uu);
+				printf("%s %-6s %-20s rssi %4d %s%s%s%s\n", t, type,
+				       *name ? name : "(no name)", (int)r->rssi, phy_text(r, ph),
+				       r->truncated ? " (truncated)" : "", *uu ? " uuids " : "", uu);
 		}
 		if (list)
 			ctl_print_json(json_pack("{s:s, s:b, s:o}", "command", cmd, "ok", 1,
@@ -601,22 +513,29 @@ int ctl_cmd_connect(struct ctl *c, int argc, char **argv)
 	/* The connection's own --timeout, else the global one, else 5 s. */
 	unsigned long secs = c->timeout_ms > 0 ? ((unsigned long)c->timeout_ms + 999) / 1000 : 5;
 	Hive__Address peer = HIVE__ADDRESS__INIT;
+	static const char usage[] =
+		"usage: connect ADDR [--random] [--timeout S] [--phy 1m|2m|coded]...";
+	uint32_t phys = 0;
 	if (argc < 2 || parse_addr(argv[1], a) < 0)
-		return ctl_fail(c, cmd, "usage: connect ADDR [--random] [--timeout S]");
+		return ctl_fail(c, cmd, usage);
 	for (int i = 2; i < argc; i++) {
+		int phy;
 		if (!strcmp(argv[i], "--random"))
 			peer.type = HIVE__ADDRESS__TYPE__RANDOM;
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc &&
 			 parse_uint(argv[i + 1], 600, &secs) == 0 && secs > 0)
 			i++;
+		else if (!strcmp(argv[i], "--phy") && i + 1 < argc && (phy = parse_phy(argv[i + 1])))
+			phys |= 1u << (phy - 1), i++;
 		else
-			return ctl_fail(c, cmd, "usage: connect ADDR [--random] [--timeout S]");
+			return ctl_fail(c, cmd, usage);
 	}
 	peer.bdaddr.data = a;
 	peer.bdaddr.len = 6;
 	Hive__Connect con = HIVE__CONNECT__INIT;
 	con.peer = &peer;
 	con.timeout_ms = (uint32_t)(secs * 1000);
+	con.phys = phys;
 	Hive__Request req = HIVE__REQUEST__INIT;
 	req.op_case = HIVE__REQUEST__OP_CONNECT;
 	req.connect = &con;

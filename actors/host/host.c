@@ -13,6 +13,7 @@ void host_init(struct host *h, uint64_t cmd_timeout_ms)
 	struct host_config cfg;
 	host_config_defaults(&cfg);
 	host_gap_init(h, &cfg);
+	host_bredr_init(h, HCI_SCAN_PAGE, false);
 }
 
 void host_fini(struct host *h)
@@ -90,14 +91,18 @@ void host_on_time(struct host *h, uint64_t now_ms)
 	h->now_ms = now_ms;
 	while (host_cmdq_expire(&h->cmd, now_ms, &d) == 1)
 		host_command_done(h, &d);
-	if (h->ready)
+	if (h->ready) {
 		host_gap_on_time(h, now_ms);
+		host_bredr_on_time(h, now_ms);
+	}
 }
 
 uint64_t host_deadline(const struct host *h)
 {
 	uint64_t a = host_cmdq_deadline(&h->cmd), b = host_gap_deadline(h);
-	return a < b ? a : b;
+	uint64_t c = host_bredr_deadline(h);
+	a = a < b ? a : b;
+	return a < c ? a : c;
 }
 
 int host_next_hci(struct host *h, uint64_t now_ms, uint8_t *out, size_t cap, int *type)
@@ -147,6 +152,10 @@ void host_command_done(struct host *h, const struct host_cmd_done *d)
 	}
 	if (d->cookie & HOST_COOKIE_GAP) {
 		host_gap_cmd_done(h, d);
+		return;
+	}
+	if (d->cookie & HOST_COOKIE_BREDR) {
+		host_bredr_cmd_done(h, d);
 		return;
 	}
 	struct host_out *o = host_out_push(h, HOST_OUT_DONE);

@@ -12,6 +12,7 @@
 
 #include "hci_codec.h"
 #include "host_acl.h"
+#include "host_bredr.h"
 #include "host_cmd.h"
 #include "host_conn.h"
 #include "host_gap.h"
@@ -22,6 +23,8 @@
 #define HOST_COOKIE_FIRST 16
 /* Cookies of GAP operations' commands have this bit (see host_gap.c). */
 #define HOST_COOKIE_GAP (1ull << 62)
+/* Cookies of BR/EDR operations' commands have this bit (host_bredr.c). */
+#define HOST_COOKIE_BREDR (1ull << 61)
 
 /* HciPacket types, as in hive.proto. */
 enum host_hci_type {
@@ -39,6 +42,7 @@ enum host_out_kind {
 	HOST_OUT_READY,  /* start-up done */
 	HOST_OUT_FAILED, /* start-up failed: the host cannot serve */
 	HOST_OUT_RESULT, /* a GAP request's result (or one scan report) */
+	HOST_OUT_BREDR,  /* a BR/EDR event for smp, apps or a requester */
 };
 
 struct host_out {
@@ -52,6 +56,7 @@ struct host_out {
 		struct host_link_event link;
 		struct host_cmd_done done;
 		struct host_result result;
+		struct host_bredr_event bredr;
 	};
 };
 
@@ -91,6 +96,7 @@ struct host {
 	struct host_outbox out;
 	struct host_stats st;
 	struct host_gap gap;
+	struct host_bredr bredr;
 	uint64_t now_ms;    /* of the input being handled */
 	int setup_step;     /* index in the start-up list; -1 before start */
 	bool ready;

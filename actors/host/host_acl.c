@@ -26,7 +26,7 @@ static unsigned in_flight_total(const struct host_acl *acl)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < HOST_LINKS_MAX; i++)
-		if (acl->link[i].in_use)
+		if (acl->link[i].in_use && !(acl->link[i].bredr && acl->br_total))
 			n += acl->link[i].in_flight;
 	return n;
 }
@@ -37,6 +37,41 @@ void host_acl_set_buffers(struct host_acl *acl, uint16_t mtu, unsigned total)
 	acl->mtu = frag_size(mtu);
 	acl->total = total;
 	acl->free = total > busy ? total - busy : 0;
+}
+
+void host_acl_set_bredr_buffers(struct host_acl *acl, uint16_t mtu, unsigned total)
+{
+	unsigned busy = 0;
+	for (unsigned i = 0; i < HOST_LINKS_MAX; i++)
+		if (acl->link[i].in_use && acl->link[i].bredr)
+			busy += acl->link[i].in_flight;
+	acl->br_mtu = frag_size(mtu);
+	acl->br_total = total;
+	acl->br_free = total > busy ? total - busy : 0;
+}
+
+/* The pool a link's fragments use: its mtu, and its free count. */
+static bool br_pool(const struct host_acl *acl, const struct host_acl_link *l)
+{
+	return l->bredr && acl->br_total;
+}
+
+static unsigned *pool_free(struct host_acl *acl, const struct host_acl_link *l)
+{
+	return br_pool(acl, l) ? &acl->br_free : &acl->free;
+}
+
+static void pool_give(struct host_acl *acl, const struct host_acl_link *l, unsigned n)
+{
+	unsigned *f = pool_free(acl, l), total = br_pool(acl, l) ? acl->br_total : acl->total;
+	*f += n;
+	if (*f > total)
+		*f = total;
+}
+
+static uint16_t link_mtu(const struct host_acl *acl, const struct host_acl_link *l)
+{
+	return br_pool(acl, l) ? acl->br_mtu : acl->mtu;
 }
 
 static void link_clear(struct host_acl_link *l)
@@ -60,6 +95,15 @@ static struct host_acl_link *find(struct host_acl *acl, uint16_t handle)
 		if (acl->link[i].in_use && acl->link[i].handle == handle)
 			return &acl->link[i];
 	return NULL;
+}
+
+int host_acl_link_set_bredr(struct host_acl *acl, uint16_t handle)
+{
+	struct host_acl_link *l = find(acl, handle);
+	if (!l)
+		return -ENOENT;
+	l->bredr = true;
+	return 0;
 }
 
 bool host_acl_link_known(const struct host_acl *acl, uint16_t handle)
@@ -93,9 +137,7 @@ int host_acl_link_remove(struct host_acl *acl, uint16_t handle)
 		return -ENOENT;
 	int dropped = (int)l->tx_count;
 	acl->st.tx_flushed += l->tx_count;
-	acl->free += l->in_flight;
-	if (acl->free > acl->total)
-		acl->free = acl->total;
+	pool_give(acl, l, l->in_flight);
 	link_clear(l);
 	return dropped;
 }
@@ -184,17 +226,17 @@ int host_acl_tx_submit(struct host_acl *acl, uint16_t handle, const uint8_t *fra
 
 int host_acl_tx_next(struct host_acl *acl, uint8_t *out, size_t cap)
 {
-	if (!acl->free)
+	if (!acl->free && !acl->br_free)
 		return 0;
 	for (unsigned k = 0; k < HOST_LINKS_MAX; k++) {
 		unsigned i = (acl->rr + k) % HOST_LINKS_MAX;
 		struct host_acl_link *l = &acl->link[i];
-		if (!l->in_use || !l->tx_count)
+		if (!l->in_use || !l->tx_count || !*pool_free(acl, l))
 			continue;
 		struct host_acl_frame *f = &l->txq[l->tx_head];
-		size_t n = f->len - f->off;
-		if (n > acl->mtu)
-			n = acl->mtu;
+		size_t n = f->len - f->off, mtu = link_mtu(acl, l);
+		if (n > mtu)
+			n = mtu;
 		if (cap < HCI_ACL_HDR_LEN + n)
 			return -EMSGSIZE;
 		struct wr w = wr_init(out, cap);
@@ -210,7 +252,7 @@ int host_acl_tx_next(struct host_acl *acl, uint8_t *out, size_t cap)
 			l->tx_count--;
 		}
 		l->in_flight++;
-		acl->free--;
+		(*pool_free(acl, l))--;
 		acl->st.tx_fragments++;
 		acl->rr = (i + 1) % HOST_LINKS_MAX;
 		return (int)w.len;
@@ -225,9 +267,7 @@ unsigned host_acl_completed(struct host_acl *acl, uint16_t handle, unsigned pack
 	if (l) {
 		n = packets < l->in_flight ? packets : l->in_flight;
 		l->in_flight -= n;
-		acl->free += n;
-		if (acl->free > acl->total)
-			acl->free = acl->total;
+		pool_give(acl, l, n);
 	}
 	if (n < packets)
 		acl->st.completed_unknown += packets - n;
@@ -243,8 +283,8 @@ unsigned host_acl_pending(const struct host_acl *acl, uint16_t handle)
 			continue;
 		for (unsigned j = 0; j < l->tx_count; j++) {
 			const struct host_acl_frame *f = &l->txq[(l->tx_head + j) % HOST_ACL_TXQ_MAX];
-			size_t left = f->len - f->off;
-			n += (unsigned)((left + acl->mtu - 1) / acl->mtu);
+			size_t left = f->len - f->off, mtu = link_mtu(acl, l);
+			n += (unsigned)((left + mtu - 1) / mtu);
 		}
 	}
 	return n;

@@ -30,6 +30,7 @@ struct host_acl_link {
 	struct host_acl_frame txq[HOST_ACL_TXQ_MAX];
 	unsigned tx_head, tx_count;
 	unsigned in_flight; /* fragments the controller holds for this link */
+	bool bredr;         /* a BR/EDR link: uses the BR/EDR pool when there is one */
 };
 
 struct host_acl_stats {
@@ -52,6 +53,10 @@ struct host_acl {
 	unsigned total;   /* controller buffers */
 	unsigned free;
 	unsigned rr;      /* the link served next */
+	/* The BR/EDR pool (Read Buffer Size) when the controller has separate
+	 * LE buffers; br_total 0: BR/EDR links share the pool above. */
+	uint16_t br_mtu;
+	unsigned br_total, br_free;
 	struct host_acl_stats st;
 };
 
@@ -59,6 +64,12 @@ struct host_acl {
 void host_acl_init(struct host_acl *acl, uint16_t mtu, unsigned total);
 /* Changes the buffer sizes (after start-up); in-flight packets stay counted. */
 void host_acl_set_buffers(struct host_acl *acl, uint16_t mtu, unsigned total);
+/* The BR/EDR buffers, when LE has its own (host_acl_set_buffers gave the
+ * LE ones); total 0: BR/EDR links share the LE pool. */
+void host_acl_set_bredr_buffers(struct host_acl *acl, uint16_t mtu, unsigned total);
+/* Marks a link as BR/EDR (its fragments and credits use the BR/EDR pool).
+ * Returns 0 or -ENOENT. */
+int host_acl_link_set_bredr(struct host_acl *acl, uint16_t handle);
 /* Frees every link's buffers and queues. */
 void host_acl_fini(struct host_acl *acl);
 

@@ -29,6 +29,7 @@ struct host_conn {
 	 * the Encryption Change event carries none (v1). 0: unknown. */
 	uint8_t next_key_size;
 	uint16_t att_mtu;
+	bool bredr; /* a BR/EDR ACL link (host_bredr.c); else LE */
 };
 
 struct host_conn_table {

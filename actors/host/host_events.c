@@ -24,6 +24,8 @@ static int on_disconnection_complete(struct host *h, uint8_t code, const uint8_t
 	if (!c)
 		return -ENOENT;
 	host_link_event(h, HOST_LINK_DISCONNECTED, c, e.reason);
+	if (c->bredr)
+		host_bredr_on_disconnection(h, e.handle);
 	host_acl_link_remove(&h->acl, e.handle);
 	host_conn_remove(&h->conns, e.handle);
 	h->conns_changed = true;
@@ -46,6 +48,8 @@ static int encryption_change(struct host *h, const struct hci_encryption_change 
 		h->conns_changed = true;
 	}
 	host_link_event(h, HOST_LINK_ENCRYPTION_CHANGED, c, e->status);
+	if (c->bredr)
+		host_bredr_on_encryption_change(h, e->handle, e->status, c->encrypted);
 	return 0;
 }
 
@@ -298,16 +302,48 @@ static int on_le_advertising_set_terminated(struct host *h, uint8_t code, const 
 /* ---- tables, sorted by code -------------------------------------------------- */
 
 static const struct host_event_handler events[] = {
+	{ HCI_EV_INQUIRY_COMPLETE, 1, "inquiry_complete", host_bredr_on_inquiry_complete },
+	{ HCI_EV_INQUIRY_RESULT, 1, "inquiry_result", host_bredr_on_inquiry_result },
+	{ HCI_EV_CONNECTION_COMPLETE, 11, "connection_complete",
+	  host_bredr_on_connection_complete },
+	{ HCI_EV_CONNECTION_REQUEST, 10, "connection_request", host_bredr_on_connection_request },
 	{ HCI_EV_DISCONNECTION_COMPLETE, 4, "disconnection_complete", on_disconnection_complete },
+	{ HCI_EV_AUTHENTICATION_COMPLETE, 3, "authentication_complete",
+	  host_bredr_on_authentication_complete },
+	{ HCI_EV_REMOTE_NAME_REQUEST_COMPLETE, 255, "remote_name_request_complete",
+	  host_bredr_on_remote_name_request_complete },
 	{ HCI_EV_ENCRYPTION_CHANGE, 4, "encryption_change", on_encryption_change },
 	{ HCI_EV_COMMAND_COMPLETE, 3, "command_complete", on_command_complete },
 	{ HCI_EV_COMMAND_STATUS, 4, "command_status", on_command_status },
 	{ HCI_EV_HARDWARE_ERROR, 1, "hardware_error", on_hardware_error },
+	{ HCI_EV_FLUSH_OCCURRED, 2, "flush_occurred", host_bredr_on_flush_occurred },
+	{ HCI_EV_ROLE_CHANGE, 8, "role_change", host_bredr_on_role_change },
 	{ HCI_EV_NUM_COMPLETED_PACKETS, 1, "number_of_completed_packets",
 	  on_number_of_completed_packets },
+	{ HCI_EV_PIN_CODE_REQUEST, 6, "pin_code_request", host_bredr_on_security_request },
+	{ HCI_EV_LINK_KEY_REQUEST, 6, "link_key_request", host_bredr_on_security_request },
+	{ HCI_EV_LINK_KEY_NOTIFICATION, 23, "link_key_notification",
+	  host_bredr_on_link_key_notification },
 	{ HCI_EV_DATA_BUFFER_OVERFLOW, 1, "data_buffer_overflow", on_data_buffer_overflow },
+	{ HCI_EV_INQUIRY_RESULT_WITH_RSSI, 1, "inquiry_result_with_rssi",
+	  host_bredr_on_inquiry_result },
+	{ HCI_EV_EXTENDED_INQUIRY_RESULT, 255, "extended_inquiry_result",
+	  host_bredr_on_inquiry_result },
 	{ HCI_EV_ENCRYPTION_KEY_REFRESH_COMPLETE, 3, "encryption_key_refresh_complete",
 	  on_encryption_key_refresh_complete },
+	{ HCI_EV_IO_CAPABILITY_REQUEST, 6, "io_capability_request",
+	  host_bredr_on_security_request },
+	{ HCI_EV_IO_CAPABILITY_RESPONSE, 9, "io_capability_response",
+	  host_bredr_on_io_capability_response },
+	{ HCI_EV_USER_CONFIRMATION_REQUEST, 10, "user_confirmation_request",
+	  host_bredr_on_user_value },
+	{ HCI_EV_USER_PASSKEY_REQUEST, 6, "user_passkey_request", host_bredr_on_security_request },
+	{ HCI_EV_SIMPLE_PAIRING_COMPLETE, 7, "simple_pairing_complete",
+	  host_bredr_on_simple_pairing_complete },
+	{ HCI_EV_ENHANCED_FLUSH_COMPLETE, 2, "enhanced_flush_complete",
+	  host_bredr_on_flush_occurred },
+	{ HCI_EV_USER_PASSKEY_NOTIFICATION, 10, "user_passkey_notification",
+	  host_bredr_on_user_value },
 	{ HCI_EV_LE_META, 1, "le_meta", on_le_meta },
 	{ HCI_EV_ENCRYPTION_CHANGE_V2, 5, "encryption_change_v2", on_encryption_change },
 };

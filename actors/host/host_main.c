@@ -16,6 +16,7 @@
 #include "hive.h"
 #include "host.h"
 #include "host_main.h"
+#include "host_bredr_main.h"
 
 static const char *const link_users[] = { "l2cap", "gatt", "smp" };
 
@@ -89,7 +90,7 @@ static void send_link_event(struct host_actor *self, const struct host_link_even
 		con.interval = c->interval;
 		con.latency = c->latency;
 		con.supervision_timeout = c->timeout;
-		con.le = true;
+		con.le = !c->bredr;
 		le.kind_case = HIVE__LINK_EVENT__KIND_CONNECTED;
 		le.connected = &con;
 		break;
@@ -269,6 +270,9 @@ static void flush(struct host_actor *self)
 		case HOST_OUT_RESULT:
 			host_send_gap_result(self, &o->result);
 			break;
+		case HOST_OUT_BREDR:
+			host_send_bredr(self, &o->bredr);
+			break;
 		case HOST_OUT_READY:
 			HLOG_INFO(self->a, "controller ready: HCI %u, manufacturer 0x%04x, "
 				  "ACL %u x %u bytes",
@@ -447,7 +451,7 @@ static void on_request(struct hive_actor *a, const char *source, const Hive__Env
 		break;
 	}
 	default:
-		if (!host_gap_request(self, source, req))
+		if (!host_gap_request(self, source, req) && !host_bredr_request(self, source, req))
 			host_send_result(self, source, req->id, -EOPNOTSUPP,
 					 HIVE__RESULT__DOMAIN__LOCAL,
 					 "the host does not serve this request", NULL);
@@ -476,7 +480,7 @@ int main(int argc, char **argv)
 	host_init(&self->h, timeout);
 	self->next_cookie = HOST_COOKIE_FIRST;
 	self->config_path = hive_config(self->a, "config");
-	if (host_load_config(self) < 0) {
+	if (host_load_config(self) < 0 || host_bredr_configure(self) < 0) {
 		status = 2;
 		goto out;
 	}

@@ -100,7 +100,8 @@ static uint64_t le_event_mask(const struct host *h)
 static bool step_needed(const struct host *h, int step)
 {
 	if (step == STEP_BUFFER_SIZE)
-		return !h->ctrl.le_buf.acl_len || !h->ctrl.le_buf.acl_num;
+		return !h->ctrl.le_buf.acl_len || !h->ctrl.le_buf.acl_num ||
+		       host_bredr_supported(h);
 	if (step == STEP_LE_MAX_ADV_DATA_LEN || step == STEP_LE_NUM_ADV_SETS)
 		return host_ext_supported(h);
 	return true;
@@ -121,6 +122,10 @@ static void finish(struct host *h)
 		return;
 	}
 	host_acl_set_buffers(&h->acl, b->acl_len, b->acl_num);
+	/* BR/EDR links use the Read Buffer Size pool when LE has its own. */
+	if (b == &h->ctrl.le_buf && h->ctrl.buf.acl_len && h->ctrl.buf.acl_num)
+		host_acl_set_bredr_buffers(&h->acl, h->ctrl.buf.acl_len, h->ctrl.buf.acl_num);
+	host_bredr_setup(h);
 	h->ready = true;
 	host_gap_ready(h, h->now_ms);
 	host_out_push(h, HOST_OUT_READY);
@@ -141,7 +146,8 @@ static void submit(struct host *h)
 	if (h->setup_step == STEP_EVENT_MASK)
 		wr_le64(&w, EVM_DISCONNECTION_COMPLETE | EVM_ENCRYPTION_CHANGE |
 				    EVM_HARDWARE_ERROR | EVM_DATA_BUFFER_OVERFLOW |
-				    EVM_ENCRYPTION_KEY_REFRESH | EVM_LE_META);
+				    EVM_ENCRYPTION_KEY_REFRESH | EVM_LE_META |
+				    host_bredr_event_mask(h));
 	else if (h->setup_step == STEP_LE_EVENT_MASK)
 		wr_le64(&w, le_event_mask(h));
 	plen = w.len;

@@ -144,3 +144,48 @@ Test(ctl_host, advertise_scan_connect_and_the_link_commands)
 	cr_assert(strstr(o, "\"ok\":false"), "%s", o);
 	free(o);
 }
+
+Test(ctl_host, extended_advertising_long_data_scan_phy_and_connect_on_2m)
+{
+	/* 300 bytes of manufacturer data in two AD structures. */
+	char cmd[1200], hex[700] = "";
+	for (int s = 0; s < 2; s++) {
+		size_t l = strlen(hex);
+		snprintf(hex + l, sizeof hex - l, "95ffffff");
+		for (int k = 0; k < 146; k++) {
+			l = strlen(hex);
+			snprintf(hex + l, sizeof hex - l, "%02x", (s * 146 + k) & 0xff);
+		}
+	}
+	snprintf(cmd, sizeof cmd, "advertise --extended --phy 2m --data %s", hex);
+	char *o = ctl(0, true, cmd, 0);
+	cr_assert(strstr(o, "\"extended_commands\":true"), "%s", o);
+	const char *at = strstr(o, "\"address\":\"");
+	cr_assert_not_null(at, "%s", o);
+	char addr[18];
+	memcpy(addr, at + 11, 17);
+	addr[17] = 0;
+	bool random = strstr(o, "\"type\":\"random\"") != NULL;
+	free(o);
+
+	o = ctl(1, false, "scan --seconds 1", 0);
+	cr_assert(strstr(o, addr) && strstr(o, "1M/2M"), "%s", o);
+	free(o);
+	o = ctl(1, true, "scan --seconds 1", 0);
+	cr_assert(strstr(o, "\"data_len\":300") && strstr(o, "\"secondary_phy\":2"), "%s", o);
+	free(o);
+	free(ctl(1, false, "advertise --phy 4m", 1)); /* a clear refusal */
+
+	snprintf(cmd, sizeof cmd, "connect %s%s --phy 1m --phy 2m", addr,
+		 random ? " --random" : "");
+	free(ctl(1, true, cmd, 0));
+	/* The host reads the new link's PHY right after the connection. */
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	bool on_2m = false;
+	while (!on_2m && hive_now_ns() < deadline) {
+		o = ctl(1, true, "connections", 0);
+		on_2m = strstr(o, "\"tx_phy\":2") != NULL;
+		free(o);
+	}
+	cr_assert(on_2m, "the connection is not on 2M");
+}
