@@ -318,7 +318,7 @@ static void on_remote_notice(struct launcher *l, struct child *c, const Hive__No
 	case HIVE__NOTICE__KIND__DOWN:
 		if (c->said_ready && l->stop_timer)
 			hive_logf(LAUNCH_NAME, HIVE_LOG_INFO, "remote actor '%s' (pid %u on its "
-				  "host) stopped", c->name, n->pid);
+				  "host) stopped: %s", c->name, n->pid, n->detail);
 		else if (c->said_ready)
 			hive_logf(LAUNCH_NAME, HIVE_LOG_WARN, "remote actor '%s' (pid %u on its "
 				  "host) is down: %s; waiting for it to register again", c->name,

@@ -13,7 +13,8 @@
  *   its encryption survived, notifications flow and a read is answered;
  *   stopping the central's launcher stops gatt and smp in B (Stop).
  * A tracer in C follows the gatt<->app pipe on A's tap over tcp+CURVE (the
- * remote tap); one holding an actor's key instead of a tracer's is refused.
+ * remote tap); one holding an actor's key instead of a tracer's is refused,
+ * and so is an actor in B whose key the broker does not know.
  *
  * A machine that cannot make namespaces (not root, no iproute2, a container
  * without the capability) skips with the reason, never passes. */
@@ -198,6 +199,36 @@ static pid_t remote_tracer(const char *key_name, unsigned n, const char *out, co
 	return pid;
 }
 
+/* An "intruder" with its own key pair and the right broker.pub, from B. */
+static void refused_in_b(void)
+{
+	char rogue[700], from[800], to[800], log[800], pub[HIVE_KEY_Z85_LEN + 1];
+	snprintf(rogue, sizeof rogue, "%s/rogue-keys", run.dir);
+	cr_assert_eq(hive_keys_prepare(rogue, (const char *const[]){ "intruder" }, 1), 0);
+	snprintf(from, sizeof from, "%s/broker.pub", stk.keys);
+	snprintf(to, sizeof to, "%s/broker.pub", rogue);
+	size_t len;
+	char *text = th_slurp(from, &len);
+	FILE *f = fopen(to, "w");
+	cr_assert(text && f);
+	fwrite(text, 1, len, f);
+	fclose(f);
+	free(text);
+	hive_key_path(from, sizeof from, rogue, "intruder", false);
+	cr_assert_eq(hive_key_load(from, pub, false), 0);
+	snprintf(log, sizeof log, "%s/intruder.log", run.dir);
+	const char *argv[] = { "hive-echo", "--name", "intruder", "--broker", stk.tcp_ep,
+			       "--keys", rogue, NULL };
+	pid_t pid = netns_spawn(&lab, NETNS_B, argv, NULL, log);
+	int st = th_wait_exit(pid, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0,
+		  "a client with an unknown key was not refused (0x%x):\n%s", st,
+		  th_slurp(log, NULL));
+	cr_assert(th_file_contains(log, "refused our CURVE key", 1000), "%s", th_slurp(log, NULL));
+	cr_assert(th_file_contains(stk.central_err, pub, TH_DEADLINE_MS),
+		  "the broker's log does not name the refused key %s", pub);
+}
+
 static bool wait_notes(struct notes *nt, uint64_t want, int ms)
 {
 	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
@@ -245,6 +276,10 @@ Test(netns, three_namespaces_discover_pair_notify_cut_and_recover)
 	cr_assert(th_file_contains(tout, "\"source\":\"gatt\",\"destination\":\"app\"", 1000) &&
 		  th_file_contains(tout, "\"body\":\"gatt_event\"", 1000), "%s",
 		  th_slurp(tout, NULL));
+
+	/* A client in B with a key the broker does not know is refused, and
+	 * the broker's log names the key. */
+	refused_in_b();
 
 	/* Cut B's link: gatt and smp fall silent. */
 	const char *const remote[] = { "gatt", "smp", NULL };
