@@ -57,6 +57,7 @@ void smp_settings_default(struct smp_settings *s)
 	s->cfg.init_key_dist = SMP_DIST_ENC_KEY | SMP_DIST_ID_KEY | SMP_DIST_SIGN_KEY;
 	s->cfg.resp_key_dist = SMP_DIST_ENC_KEY | SMP_DIST_ID_KEY | SMP_DIST_SIGN_KEY;
 	s->pair_on_security_request = true;
+	s->cfg.ask_oob = true;
 	s->prompt_timeout_ms = SMP_PROMPT_TIMEOUT_MS;
 	s->policy = SMP_POLICY_ACCEPT;
 }

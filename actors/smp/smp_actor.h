@@ -168,7 +168,7 @@ struct smp_actor {
 };
 
 /* The defaults: display+yes/no, SC and bonding, keys 7..16, all keys
- * distributed, policy accept, prompts 30 s. */
+ * distributed, policy accept, prompts 30 s, apps asked for OOB data. */
 void smp_settings_default(struct smp_settings *s);
 /* "accept", "reject", "passkey:N". Returns 0 or -EINVAL. */
 int smp_policy_parse(const char *text, enum smp_policy *policy, uint32_t *passkey);

@@ -354,6 +354,12 @@ void smp_actor_pair(struct smp_actor *self, const char *asker, uint64_t id, uint
 		smp_act_result(self, asker, id, -EBUSY, "link 0x%04x is pairing already", handle);
 		return;
 	}
+	if (o->legacy && self->set.cfg.sc_only) {
+		smp_act_result(self, asker, id, -EPERM,
+			       "legacy pairing asked, but this smp is in Secure Connections Only "
+			       "mode (--set sc_only=1): pair without --legacy");
+		return;
+	}
 	struct smp_config *c = &l->p.cfg;
 	c->auth_req = (uint8_t)(self->set.cfg.auth_req & ~(SMP_AUTH_SC | SMP_AUTH_BONDING));
 	if (!o->legacy)

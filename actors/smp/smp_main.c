@@ -14,6 +14,7 @@
  *     identity=public:AA:BB:CC:DD:EE:FF    our identity address (default:
  *                          the connection's own address)
  *     keypress=0|1         keypress notifications while a passkey is typed
+ *     sc_only=0|1          Secure Connections Only mode: legacy pairing refused
  *     ask_oob=0|1          ask apps for the peer's OOB data when it has ours (default 1)
  *     retry_base_ms=N retry_max_ms=N   Repeated Attempts: first wait, cap (2000, 64000)
  *     oob_lifetime_ms=N    how long our OOB data and its key pair stay valid (600000)
@@ -798,7 +799,8 @@ static int configure(struct smp_main *m, struct smp_settings *s)
 	    config_bool(m, "auto_encrypt", false, &s->auto_encrypt) < 0 ||
 	    config_bool(m, "pair_on_security_request", true, &s->pair_on_security_request) < 0 ||
 	    config_bool(m, "keypress", false, &keypress) < 0 ||
-	    config_bool(m, "ask_oob", true, &s->cfg.ask_oob) < 0)
+	    config_bool(m, "ask_oob", true, &s->cfg.ask_oob) < 0 ||
+	    config_bool(m, "sc_only", false, &s->cfg.sc_only) < 0)
 		return -EINVAL;
 	s->cfg.auth_req = (uint8_t)((sc ? SMP_AUTH_SC : 0) | (mitm ? SMP_AUTH_MITM : 0) |
 				    (bonding ? SMP_AUTH_BONDING : 0) | (keypress ? SMP_AUTH_KEYPRESS : 0));

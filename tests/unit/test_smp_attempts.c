@@ -493,3 +493,30 @@ Test(smp_attempts, security_request_with_a_bond)
 	th_cleanup();
 	free(dir);
 }
+
+/* Secure Connections Only mode: a legacy pairing is refused, asked by an
+ * app (-EPERM, said in words) or by the peer (Authentication Requirements,
+ * 0x03); an SC one goes ahead. */
+Test(smp_attempts, sc_only_mode)
+{
+	struct smp_settings s;
+	smp_settings_default(&s);
+	s.cfg.io_cap = SMP_IO_NO_INPUT_NO_OUTPUT;
+	s.cfg.sc_only = true;
+	struct smp_actor *a = calloc(1, sizeof *a);
+	smp_actor_init(a, &s, NULL, &ops);
+	smp_actor_connected(a, 0x40, SMP_ROLE_RESPONDER, &own, &central);
+	smp_actor_connected(a, 0x41, SMP_ROLE_INITIATOR, &own, &other);
+	smp_actor_out_clear(a);
+	smp_actor_pair(a, "app", 1, 0x41, &(struct smp_pair_opts){ .legacy = true, .io_cap = -1 });
+	cr_assert_eq(a->nout, 1);
+	cr_assert_eq(a->out[0].status, -EPERM);
+	cr_assert(strstr(a->out[0].error, "Secure Connections Only"), "%s", a->out[0].error);
+	smp_actor_out_clear(a);
+	cr_assert_eq(request(a, 0x40), SMP_ERR_AUTH_REQUIREMENTS);
+	static const uint8_t sc_req[] = { 0x01, 0x03, 0x00, 0x09, 0x10, 0x07, 0x07 };
+	uint8_t p = 0;
+	smp_actor_pdu(a, 0x40, sc_req, sizeof sc_req);
+	cr_assert_eq(last_pdu(a, &p), SMP_PAIRING_RESPONSE);
+	free(a);
+}

@@ -117,6 +117,24 @@ Test(smp_pairing, legacy_just_works_user_accepts)
 	assert_paired(&w);
 }
 
+/* Mixed: one side offers Secure Connections, the other does not: legacy
+ * pairing, with the LTK distributed (EncKey), whichever side lacks SC. */
+Test(smp_pairing, mixed_sc_and_legacy_pairs_legacy)
+{
+	struct world w;
+	struct smp_config sc = cfg_default(SMP_IO_DISPLAY_YES_NO), leg = sc;
+	leg.auth_req = SMP_AUTH_BONDING;
+	for (int k = 0; k < 2; k++) {
+		setup(&w, k ? &leg : &sc, k ? &sc : &leg);
+		pair(&w);
+		assert_paired(&w);
+		cr_assert_not(w.i.p.keys.sc);
+		cr_assert_not(w.i.p.keys.authenticated);
+		cr_assert(w.i.p.keys.peer.dist & SMP_DIST_ENC_KEY);
+		cr_assert(w.r.p.keys.peer.dist & SMP_DIST_ENC_KEY);
+	}
+}
+
 /* ---- LE Secure Connections --------------------------------------------------- */
 
 Test(smp_pairing, sc_just_works_gives_the_spec_dhkey_and_ltk)
