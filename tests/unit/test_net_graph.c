@@ -177,6 +177,38 @@ Test(net_graph, shutdown_sends_stop_to_remote_actors_which_exit)
 	free(l.dir);
 }
 
+Test(net_graph, a_remote_actor_deaf_to_stop_is_named_and_the_launcher_still_exits)
+{
+	struct launch l;
+	launch(&l, 20000);
+	cr_assert(th_file_contains(l.endpoints, "tcp://", TH_DEADLINE_MS),
+		  "the broker wrote no endpoint; launcher:\n%s", th_slurp(l.err, NULL));
+	char *ep = th_slurp(l.endpoints, NULL);
+	ep[strcspn(ep, "\n")] = '\0';
+	/* r1 in this process, never served after it said ready: the Stop
+	 * waits unread, and its long heartbeat keeps it up meanwhile. */
+	struct hive_actor *r1 = NULL;
+	struct hive_actor_config cfg = { .name = "r1", .endpoint = ep, .keys_dir = l.keys,
+					 .heartbeat_ms = 30000 };
+	cr_assert_eq(hive_actor_new(&r1, &cfg), 0);
+	cr_assert_eq(hive_actor_ready(r1), 0);
+	cr_assert(th_file_contains(l.out, "ready\n", TH_DEADLINE_MS), "%s", th_slurp(l.err, NULL));
+	kill(l.pid, SIGTERM);
+	int st = th_wait_exit(l.pid, TH_DEADLINE_MS + 5000);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "launcher: 0x%x\n%s", st,
+		  th_slurp(l.err, NULL));
+	cr_assert(th_file_contains(l.err, "1 remote actor did not stop within 5000 ms of a Stop "
+				   "message: r1", 1000), "%s", th_slurp(l.err, NULL));
+	/* The Stop is there, unread. */
+	int rc;
+	while ((rc = hive_run_once(r1, 100)) > 0)
+		;
+	cr_assert_eq(rc, -ECANCELED, "r1 was not asked to stop");
+	hive_actor_destroy(&r1);
+	free(ep);
+	free(l.dir);
+}
+
 /* ============================================================================
  * Two network namespaces (root and iproute2 only)
  * ========================================================================== */
