@@ -311,6 +311,7 @@ struct pair_world {
 	unsigned prompts[2], keypresses[2], completes[2], encrypted[2], pairing_requests;
 	uint32_t last_keypress[2];
 	uint8_t last_prompt[2];
+	uint8_t method[2];
 	bool bonded_enc;
 };
 
@@ -356,6 +357,7 @@ static void wire(struct pair_world *w)
 					break;
 				case SMP_ACT_COMPLETE:
 					w->completes[side]++;
+					w->method[side] = x->outcome.method;
 					break;
 				case SMP_ACT_ENCRYPTED:
 					w->encrypted[side]++;
@@ -519,4 +521,63 @@ Test(smp_attempts, sc_only_mode)
 	smp_actor_pdu(a, 0x40, sc_req, sizeof sc_req);
 	cr_assert_eq(last_pdu(a, &p), SMP_PAIRING_RESPONSE);
 	free(a);
+}
+
+/* SC OOB with both sides' data through the actors: the central's app
+ * gives the peripheral's data with pair, the peripheral's app answers the
+ * OOB_DATA prompt with the central's; each side pairs with the key pair
+ * its data was made with (else the other's C check would fail). */
+Test(smp_attempts, sc_oob_both_sides_through_the_prompt)
+{
+	struct smp_settings s;
+	smp_settings_default(&s);
+	s.cfg.io_cap = SMP_IO_NO_INPUT_NO_OUTPUT;
+	struct pair_world w = { .c = actor_with(&s, NULL), .p = actor_with(&s, NULL) };
+	smp_actor_subscribe(w.c, "app", 1);
+	smp_actor_subscribe(w.p, "app", 1);
+	link_up(&w);
+	smp_actor_out_clear(w.c);
+	smp_actor_out_clear(w.p);
+	smp_actor_oob_local(w.p, "app", 2, false);
+	struct smp_act pd = w.p->out[0];
+	smp_actor_oob_local(w.c, "app", 3, false);
+	struct smp_act cd = w.c->out[0];
+	smp_actor_out_clear(w.c);
+	smp_actor_out_clear(w.p);
+	cr_assert_eq(pd.type, SMP_ACT_OOB);
+	cr_assert_eq(cd.type, SMP_ACT_OOB);
+	struct smp_pair_opts o = { .io_cap = -1, .has_oob = true };
+	memcpy(o.oob_c, pd.oob_c, 16);
+	memcpy(o.oob_r, pd.oob_r, 16);
+	smp_actor_pair(w.c, "app", 4, 0x40, &o);
+	wire(&w);
+	cr_assert_eq(w.last_prompt[1], SMP_PROMPT_OOB_DATA);
+	cr_assert_eq(w.completes[0], 0);
+	/* Accepting without the data is an error the app hears of. */
+	smp_actor_user_reply(w.p, "app", 5, 0x40, true, 0, NULL);
+	cr_assert_eq(w.p->out[0].status, -EINVAL);
+	smp_actor_out_clear(w.p);
+	struct smp_oob_answer ans = { .has_data = true };
+	memcpy(ans.c, cd.oob_c, 16);
+	memcpy(ans.r, cd.oob_r, 16);
+	smp_actor_user_reply(w.p, "app", 6, 0x40, true, 0, &ans);
+	wire(&w);
+	cr_assert_eq(w.completes[0], 1);
+	cr_assert_eq(w.completes[1], 1);
+	cr_assert_eq(w.method[0], SMP_METHOD_OOB);
+	cr_assert_eq(w.method[1], SMP_METHOD_OOB);
+	/* Given data the central's key pair did not make: the peripheral
+	 * finds the C wrong (0x04). */
+	link_down(&w);
+	link_up(&w);
+	smp_actor_pair(w.c, "app", 7, 0x40, &o);
+	wire(&w);
+	ans.c[3] ^= 0x10;
+	smp_actor_user_reply(w.p, "app", 8, 0x40, true, 0, &ans);
+	wire(&w);
+	cr_assert_eq(w.completes[0], 1);
+	cr_assert_eq(w.c->links[0].p.fails, 0);
+	cr_assert_eq(w.p->attempts[0].fails, 1, "the peripheral found it");
+	free(w.c);
+	free(w.p);
 }
