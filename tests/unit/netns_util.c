@@ -40,9 +40,9 @@ static int sh_out(char *out, size_t cap, const char *cmd)
 		snprintf(out, cap, "cannot run a shell: %s", strerror(errno));
 		return -1;
 	}
-	char line[256] = "";
+	char line[256] = "", rest[256];
 	char *got = fgets(line, sizeof line, p);
-	while (got && fgets((char[256]){ 0 }, 256, p))
+	while (got && fgets(rest, sizeof rest, p)) /* the rest, so that it can end */
 		;
 	int st = pclose(p);
 	int rc = st < 0 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
