@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_bredr.h"
 #include "ctl_errors.h"
 #include "ctl_script.h"
 
@@ -31,8 +32,21 @@ const struct ctl_command ctl_commands[] = {
 	  "devices heard: address, name, RSSI, UUIDs (advertisement and scan response merged); "
 	  "on a terminal without --seconds, a live table until a key",
 	  ctl_cmd_scan, "--seconds --passive" },
-	{ "connect", "connect ADDR [--random] [--timeout S]", "connect as central", ctl_cmd_connect,
-	  "--random --timeout" },
+	{ "connect", "connect ADDR [--random] [--timeout S] | connect ADDR --bredr [--timeout S]",
+	  "connect as central (LE), or page a BR/EDR device", ctl_cmd_connect_any,
+	  "--random --timeout --bredr" },
+	{ "inquiry", "inquiry [--seconds N] [--max N]",
+	  "BR/EDR devices around: address, name, class of device, RSSI", ctl_cmd_inquiry,
+	  "--seconds --max" },
+	{ "scan-enable", "scan-enable [--discoverable] [--connectable] [--reject]",
+	  "BR/EDR inquiry scan and page scan (none: neither), and refusing connections",
+	  ctl_cmd_scan_enable, "--discoverable --connectable --reject" },
+	{ "remote-name", "remote-name ADDR", "the name of a BR/EDR device", ctl_cmd_remote_name,
+	  NULL },
+	{ "auth", "auth HANDLE [--yes] [--passkey N] [--no-encrypt]",
+	  "authenticate and encrypt a BR/EDR link (Secure Simple Pairing prompts, or the stored "
+	  "link key)", ctl_cmd_auth, "--yes --passkey --no-encrypt" },
+	{ "link-keys", "link-keys", "the BR/EDR link keys in smp's store", ctl_cmd_link_keys, NULL },
 	{ "disconnect", "disconnect [HANDLE]", "end a connection", ctl_cmd_disconnect, NULL },
 	{ "connections", "connections", "the host's connection table", ctl_cmd_connections, NULL },
 	{ "conn-update", "conn-update [HANDLE] [--interval MS] [--latency N] [--timeout MS]",

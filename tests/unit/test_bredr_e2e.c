@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "e2e.h"
 #include "harness.h"
@@ -143,7 +144,7 @@ static bool write_config(struct e2e *e, const char *label, const char *name, cha
 	return true;
 }
 
-static bool setup_graphs(struct e2e *e)
+static bool setup_graphs(struct e2e *e, bool apps_answer)
 {
 	char pcfg[400], ccfg[400], pset[500], cset[500];
 	char *d = th_run_dir();
@@ -153,7 +154,7 @@ static bool setup_graphs(struct e2e *e)
 	free(d);
 	e->p.label = "peripheral";
 	e->c.label = "central";
-	e->p.smp_subscribe = e->c.smp_subscribe = true;
+	e->p.smp_subscribe = e->c.smp_subscribe = apps_answer;
 	if (!write_config(e, "p", "hive-bredr-peer", pcfg, sizeof pcfg) ||
 	    !write_config(e, "c", "hive-bredr-central", ccfg, sizeof ccfg))
 		return false;
@@ -263,7 +264,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	memset(&seen_p, 0, sizeof seen_p);
 	memset(&seen_c, 0, sizeof seen_c);
 	E = e;
-	cr_assert(setup_graphs(e), "%s", e->err);
+	cr_assert(setup_graphs(e, true), "%s", e->err);
 	uint8_t c_addr[6];
 	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
 	cr_assert(device_addr(e, &e->c, c_addr), "%s", e->err);
@@ -366,4 +367,65 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert_not(e2e_call(e, &e->p, "host", &creq, "connect to a silent peer"));
 	cr_assert_eq(e->result->status, 0x04, "want Page Timeout, got %d (%s)", e->result->status,
 		     e->result->error);
+}
+
+/* Runs hive-ctl on the side's graph; returns its stdout (malloc'd) and
+ * checks the exit status. */
+static char *ctl(struct e2e *e, struct e2e_side *s, const char *cmds, int want_status)
+{
+	static int runs;
+	char out[700], err[700];
+	snprintf(out, sizeof out, "%s/ctl%d.out", e->dir, runs);
+	snprintf(err, sizeof err, "%s/ctl%d.err", e->dir, runs++);
+	const char *argv[] = { "hive-ctl", "--run-dir", s->run, "--json", "-c", cmds, NULL };
+	pid_t pid = th_spawn(argv, out, err);
+	cr_assert_gt(pid, 0);
+	int st = th_wait_exit(pid, 60000);
+	char *text = th_slurp(out, NULL), *etext = th_slurp(err, NULL);
+	cr_assert(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == want_status,
+		  "hive-ctl -c '%s' ended with 0x%x:\n%s\n%s", cmds, st, text ? text : "",
+		  etext ? etext : "");
+	free(etext);
+	return text ? text : strdup("");
+}
+
+/* hive-ctl on the central's graph: inquiry lists the peer with its name,
+ * connect --bredr pages it, auth pairs (numeric comparison: --yes here,
+ * the peripheral's smp by its accept policy) and encrypts, link-keys shows
+ * the stored key; a second auth after reconnecting needs no pairing. */
+Test(bredr_e2e, hive_ctl_inquiry_connect_auth_link_keys)
+{
+	struct e2e *e = &e2e_state;
+	memset(e, 0, sizeof *e);
+	memset(&seen_p, 0, sizeof seen_p);
+	memset(&seen_c, 0, sizeof seen_c);
+	E = e;
+	/* Only hive-ctl answers the central's prompts; the peripheral's smp
+	 * answers by its policy (accept). */
+	cr_assert(setup_graphs(e, false), "%s", e->err);
+	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
+	char addr[18], cmd[200];
+	snprintf(addr, sizeof addr, "%02X:%02X:%02X:%02X:%02X:%02X", peer_addr[5], peer_addr[4],
+		 peer_addr[3], peer_addr[2], peer_addr[1], peer_addr[0]);
+	char *o = ctl(e, &e->c, "inquiry --seconds 2", 0);
+	cr_assert(strstr(o, addr), "inquiry did not list %s: %s", addr, o);
+	cr_assert(strstr(o, "\"name\": \"hive-bredr-peer\"") || strstr(o, "\"name\":\"hive-bredr-peer\""),
+		  "no name: %s", o);
+	free(o);
+	snprintf(cmd, sizeof cmd, "connect %s --bredr", addr);
+	o = ctl(e, &e->c, cmd, 0);
+	cr_assert(strstr(o, "\"bredr\""), "%s", o);
+	free(o);
+	cr_assert(e2e_wait(e, &e->c.connected, E2E_DEADLINE_MS, "the central's link"), "%s",
+		  e->err);
+	snprintf(cmd, sizeof cmd, "auth 0x%04x --yes", e->c.handle);
+	o = ctl(e, &e->c, cmd, 0);
+	cr_assert(strstr(o, "\"encrypted\": true") || strstr(o, "\"encrypted\":true"), "%s", o);
+	free(o);
+	o = ctl(e, &e->c, "link-keys", 0);
+	cr_assert(strstr(o, addr), "link-keys did not list %s: %s", addr, o);
+	free(o);
+	/* Refused: a wrong address. */
+	o = ctl(e, &e->c, "connect 12:34 --bredr", 1);
+	free(o);
 }
