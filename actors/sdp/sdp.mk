@@ -15,3 +15,7 @@ test_sdp_db_SRCS := $(SDP_PURE_SRCS)
 test_sdp_actor_SRCS := actors/sdp/sdp_de.c actors/sdp/sdp_codec.c tests/unit/sdp_test_util.c
 fuzz_sdp_SRCS := $(SDP_PURE_SRCS)
 fuzz_sdp_de_SRCS := actors/sdp/sdp_de.c
+# The SDP client's browse (hive-ctl sdp): data elements and the PDU codec.
+SDP_CLIENT_SRCS := actors/sdp/sdp_de.c actors/sdp/sdp_codec.c actors/sdp/sdp_client.c
+test_l2cap_bredr_sdp_SRCS := $(SDP_PURE_SRCS) actors/sdp/sdp_client.c
+fuzz_sdp_client_SRCS := $(SDP_CLIENT_SRCS)
