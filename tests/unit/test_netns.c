@@ -301,6 +301,9 @@ Test(netns, three_namespaces_discover_pair_notify_cut_and_recover)
 	cr_assert_geq(back, 0, "gatt and smp did not come back; gatt:\n%s\nsmp:\n%s",
 		      th_slurp(stk.gatt_log, NULL), th_slurp(stk.smp_log, NULL));
 	cr_assert(th_alive(stk.gatt) && th_alive(stk.smp));
+	cr_assert(th_file_contains(stk.central_err, "remote actor 'gatt'", 1000) &&
+		  th_file_contains(stk.central_err, "is ready again", TH_DEADLINE_MS),
+		  "the launcher did not report gatt back:\n%s", th_slurp(stk.central_err, NULL));
 	cr_assert(wait_notes(&nt, 6, E2E_DEADLINE_MS),
 		  "the notification sent during the cut was lost (%llu arrived)",
 		  (unsigned long long)nt.n);
