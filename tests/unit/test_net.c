@@ -1,8 +1,9 @@
 /* One graph across machines: the envelope peeker and the permissions as pure
  * functions, then a real broker serving tcp with CURVE on 127.0.0.1 (an
  * ephemeral port): routing, a refused key, a key bound to its name, a
- * permission refusal, and the heartbeat that declares a silent remote actor
- * down within 3 s. */
+ * permission refusal, the heartbeat that declares a silent remote actor
+ * down within 3 s, and the tap on tcp (a tracer's key follows a pipe, an
+ * actor's key is refused). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -236,7 +237,8 @@ static int send_ping(struct hive_actor *a, const char *dest, uint64_t id)
 	return hive_send(a, dest, &env);
 }
 
-static const char *const net_names[] = { "alpha", "beta", "remote1", "gatt", "hci" };
+static const char *const net_names[] = { "alpha", "beta", "remote1", "gatt", "hci", "trace" };
+static char tap_ep[256];
 
 /* Keys for the names above, a broker on ipc and tcp://127.0.0.1:0 with
  * permissions (perm_json), and the port it picked. */
@@ -246,15 +248,15 @@ static void start_net(const char *perm_json)
 	cr_assert_not_null(dir);
 	snprintf(keys, sizeof keys, "%s/keys", dir);
 	snprintf(blog, sizeof blog, "%s/broker.log", dir);
-	cr_assert_eq(hive_keys_prepare(keys, net_names, 5), 0);
+	cr_assert_eq(hive_keys_prepare(keys, net_names, 6), 0);
 	char perm[700];
 	snprintf(perm, sizeof perm, "%s/perm.json", dir);
 	FILE *f = fopen(perm, "w");
 	cr_assert_not_null(f);
 	fputs(perm_json, f);
 	fclose(f);
-	const char *extra[] = { "--bind", "tcp://127.0.0.1:0", "--keys", keys, "--permissions",
-				perm, "--log-level", "info", NULL };
+	const char *extra[] = { "--bind", "tcp://127.0.0.1:0", "--tap-bind", "tcp://127.0.0.1:0",
+				"--keys", keys, "--permissions", perm, "--log-level", "info", NULL };
 	broker = th_start_broker_log(dir, extra, blog);
 	cr_assert_gt(broker, 0, "the broker did not start:\n%s", th_slurp(blog, NULL));
 	char path[700];
@@ -264,6 +266,13 @@ static void start_net(const char *perm_json)
 	eps[strcspn(eps, "\n")] = '\0';
 	cr_assert(strncmp(eps, "tcp://127.0.0.1:", 16) == 0, "endpoint %s", eps);
 	snprintf(tcp_ep, sizeof tcp_ep, "%s", eps);
+	free(eps);
+	snprintf(path, sizeof path, "%s/tap.endpoints", dir);
+	eps = th_slurp(path, NULL);
+	cr_assert_not_null(eps, "no %s", path);
+	eps[strcspn(eps, "\n")] = '\0';
+	cr_assert(strncmp(eps, "tcp://127.0.0.1:", 16) == 0, "tap endpoint %s", eps);
+	snprintf(tap_ep, sizeof tap_ep, "%s", eps);
 	free(eps);
 }
 
@@ -561,4 +570,72 @@ Test(net, tcp_needs_keys_and_says_so)
 	int st = th_wait_exit(pid, TH_DEADLINE_MS);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status 0x%x", st);
 	cr_assert(th_file_contains(err, "needs --keys DIR", 1000));
+}
+
+/* ---- the tap on tcp ------------------------------------------------------------------- */
+
+static pid_t tcp_tracer(const char *key_name, const char *out, const char *err)
+{
+	const char *argv[] = { "hive-trace", "--tap", tap_ep, "--keys", keys, "--key-name",
+			       key_name, "--pipe", "alpha:beta", "--format", "json", "--count",
+			       "3", "-o", out, NULL };
+	pid_t pid = th_spawn(argv, NULL, err);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+Test(net, a_remote_tracer_follows_a_pipe_over_tcp_and_an_actor_key_is_refused)
+{
+	char out[700], err[700], rerr[700];
+	snprintf(out, sizeof out, "%s/tap.json", dir);
+	snprintf(err, sizeof err, "%s/tap.err", dir);
+	snprintf(rerr, sizeof rerr, "%s/rogue-tap.err", dir);
+	/* alpha's key opens the router, not the tap. */
+	pid_t rogue = tcp_tracer("alpha", out, rerr);
+	int st = th_wait_exit(rogue, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 1, "0x%x: %s", st,
+		  th_slurp(rerr, NULL));
+	cr_assert(th_file_contains(rerr, "refused our CURVE handshake", 1000));
+	cr_assert(th_file_contains(blog, "refused alpha's key on the tap", TH_DEADLINE_MS));
+
+	struct hive_actor *a = NULL, *b = NULL;
+	cr_assert_eq(tcp_actor(&a, "alpha", keys), 0);
+	cr_assert_eq(tcp_actor(&b, "beta", keys), 0);
+	struct inbox ib = { 0 };
+	hive_on(b, HIVE__ENVELOPE__BODY_PING, on_ping, &ib);
+	pid_t tracer = tcp_tracer("trace", out, err);
+	/* Its two subscriptions (alpha>beta, beta>alpha) reached the broker. */
+	bool subscribed = false;
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	while (!subscribed && hive_now_ns() < deadline) {
+		Hive__Status *s = th_status(a, TH_DEADLINE_MS);
+		subscribed = s && s->tap_subscriptions >= 2;
+		hive__status__free_unpacked(s, NULL);
+	}
+	cr_assert(subscribed, "the tracer did not subscribe over tcp:\n%s", th_slurp(err, NULL));
+	for (uint64_t i = 1; i <= 3; i++)
+		cr_assert_eq(send_ping(a, "beta", i), 0);
+	cr_assert(pump(a, b, &ib.count, 3));
+	st = th_wait_exit(tracer, TH_DEADLINE_MS);
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "0x%x: %s", st,
+		  th_slurp(err, NULL));
+	cr_assert(th_file_contains(out, "\"source\":\"alpha\",\"destination\":\"beta\"", 1000),
+		  "%s", th_slurp(out, NULL));
+	hive_actor_destroy(&a);
+	hive_actor_destroy(&b);
+}
+
+Test(net, a_remote_tap_needs_keys_and_a_tcp_endpoint)
+{
+	char err[700];
+	snprintf(err, sizeof err, "%s/args.err", dir);
+	const char *nokeys[] = { "hive-trace", "--tap", tap_ep, NULL };
+	int st = th_wait_exit(th_spawn(nokeys, NULL, err), TH_DEADLINE_MS);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "0x%x", st);
+	cr_assert(th_file_contains(err, "needs --keys DIR", 1000), "%s", th_slurp(err, NULL));
+	const char *ipc[] = { "hive-trace", "--tap", "ipc:///tmp/x", "--keys", keys, NULL };
+	st = th_wait_exit(th_spawn(ipc, NULL, err), TH_DEADLINE_MS);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "0x%x", st);
+	cr_assert(th_file_contains(err, "tcp://ADDR:PORT tap endpoint", 1000), "%s",
+		  th_slurp(err, NULL));
 }
