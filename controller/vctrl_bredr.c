@@ -568,6 +568,29 @@ uint8_t on_read_remote_extended_features(struct vctrl_radio *r, struct vctrl *c,
 	return HCI_SUCCESS;
 }
 
+/* ---- flush (7.3.4) ---------------------------------------------------------- */
+
+/* The emulated link delivers every packet at once, so nothing automatically
+ * flushable waits: the flush completes at once, with its Flush Occurred. */
+uint8_t on_flush(struct vctrl_radio *r, struct vctrl *c, const struct vctrl_cmd *cmd,
+		 struct wr *ret)
+{
+	struct rd rd = rd_init(cmd->params, cmd->n);
+	uint16_t handle = rd_le16(&rd);
+	int side;
+	wr_le16(ret, handle);
+	struct vctrl_link *l = bredr_link_find(r, c, handle, &side);
+	if (!l)
+		return HCI_UNKNOWN_CONNECTION_ID;
+	uint8_t buf[VCTRL_PKT_MAX];
+	struct wr w = wr_init(buf, sizeof buf);
+	size_t m = vctrl_evt_begin(&w, HCI_EV_FLUSH_OCCURRED);
+	wr_le16(&w, handle);
+	vctrl_evt_end(&w, m);
+	vctrl_send_event(r, c, &w);
+	return HCI_SUCCESS;
+}
+
 /* ---- time ------------------------------------------------------------------ */
 
 static void page_expire(struct vctrl_radio *r, struct vctrl_page *pg)

@@ -387,6 +387,7 @@ static const struct vctrl_cmd_entry commands[] = {
 	{ HCI_SWITCH_ROLE, 7, CS, VCTRL_API_NONE, BIT(5, 0), "switch_role", on_switch_role },
 	{ HCI_SET_EVENT_MASK, 8, CC, VCTRL_API_NONE, BIT(5, 6), "set_event_mask", on_set_event_mask },
 	{ HCI_RESET, 0, CC, VCTRL_API_NONE, BIT(5, 7), "reset", on_reset },
+	{ HCI_FLUSH, 2, CC, VCTRL_API_NONE, BIT(6, 1), "flush", on_flush },
 	{ HCI_WRITE_LOCAL_NAME, 248, CC, VCTRL_API_NONE, BIT(7, 0), "write_local_name", on_write_local_name },
 	{ HCI_READ_LOCAL_NAME, 0, CC, VCTRL_API_NONE, BIT(7, 1), "read_local_name", on_read_local_name },
 	{ HCI_WRITE_CONNECTION_ACCEPT_TIMEOUT, 2, CC, VCTRL_API_NONE, BIT(7, 3), "write_connection_accept_timeout", on_write_connection_accept_timeout },

@@ -371,6 +371,7 @@ uint8_t on_write_connection_accept_timeout(struct vctrl_radio *, struct vctrl *,
 uint8_t on_write_page_timeout(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_read_scan_enable(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_write_scan_enable(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
+uint8_t on_flush(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_read_class_of_device(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_write_class_of_device(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);
 uint8_t on_read_inquiry_mode(struct vctrl_radio *, struct vctrl *, const struct vctrl_cmd *, struct wr *);

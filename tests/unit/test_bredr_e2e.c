@@ -6,7 +6,8 @@
  * false), authenticates: Secure Simple Pairing with numeric comparison,
  * both apps confirm the same number through their smp's delegate, both smp
  * store the link key and both links encrypt. The central disconnects and
- * both sides see the reason; then it connects and authenticates again, and
+ * both sides see the reason (after a flush the controller reports); then it
+ * connects and authenticates again, and
  * the stored key answers both Link Key Requests: no prompt, no new pairing.
  * Finally a peer that is not connectable is paged: Page Timeout. */
 #include <criterion/criterion.h>
@@ -29,6 +30,7 @@ struct bredr_seen {
 	uint32_t paired, paired_stored, paired_failed;
 	uint32_t inquiry_results;
 	bool inquiry_done;
+	bool flushed;
 	bool found_peer;
 	char found_name[64];
 };
@@ -119,6 +121,8 @@ static void on_bredr(struct hive_actor *a, const char *source, const Hive__Envel
 		}
 	} else if (ev->kind == HIVE__BREDR_EVENT__KIND__INQUIRY_COMPLETE) {
 		b->inquiry_done = true;
+	} else if (ev->kind == HIVE__BREDR_EVENT__KIND__FLUSH) {
+		b->flushed = true;
 	}
 }
 
@@ -333,6 +337,15 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert(link_keys(e, &e->p, &n, kpeer, &ktype), "%s", e->err);
 	cr_assert_eq(n, 1);
 	cr_assert_arr_eq(kpeer, c_addr, 6);
+
+	/* Flush: the controller completes it and reports Flush Occurred. */
+	Hive__BredrFlush fl = HIVE__BREDR_FLUSH__INIT;
+	fl.handle = e->c.handle;
+	Hive__Request freq = HIVE__REQUEST__INIT;
+	freq.op_case = HIVE__REQUEST__OP_BREDR_FLUSH;
+	freq.bredr_flush = &fl;
+	cr_assert(e2e_call(e, &e->c, "host", &freq, "flush"), "%s", e->err);
+	cr_assert(e2e_wait(e, &seen_c.flushed, E2E_DEADLINE_MS, "Flush Occurred"), "%s", e->err);
 
 	/* Disconnect with a reason both sides see. */
 	cr_assert(disconnect(e), "%s", e->err);

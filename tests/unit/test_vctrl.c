@@ -258,6 +258,7 @@ static const struct {
 	{ HCI_SWITCH_ROLE, 7, CS, 5 * 8 + 0 },
 	{ HCI_SET_EVENT_MASK, 8, CC, 5 * 8 + 6 },
 	{ HCI_RESET, 0, CC, 5 * 8 + 7 },
+	{ HCI_FLUSH, 2, CC, 6 * 8 + 1 },
 	{ HCI_WRITE_LOCAL_NAME, 248, CC, 7 * 8 + 0 },
 	{ HCI_READ_LOCAL_NAME, 0, CC, 7 * 8 + 1 },
 	{ HCI_WRITE_CONNECTION_ACCEPT_TIMEOUT, 2, CC, 7 * 8 + 3 },
