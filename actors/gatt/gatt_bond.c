@@ -22,11 +22,86 @@ struct gatt_bond_link *gatt_bond_link(struct gatt_bonds *b, uint16_t conn)
 	return NULL;
 }
 
+static struct gatt_bond_seen *seen_of(struct gatt_bonds *b, uint16_t conn)
+{
+	for (int i = 0; i < GATT_BOND_MAX_CONN; i++)
+		if (b->seen[i].used && b->seen[i].conn == conn)
+			return &b->seen[i];
+	return NULL;
+}
+
+static struct gatt_bond_parked *parked_of(struct gatt_bonds *b, uint16_t conn)
+{
+	for (int i = 0; i < GATT_BOND_MAX_CONN; i++)
+		if (b->parked[i].used && b->parked[i].conn == conn)
+			return &b->parked[i];
+	return NULL;
+}
+
 void gatt_bond_forget(struct gatt_bonds *b, uint16_t conn)
 {
 	struct gatt_bond_link *l = gatt_bond_link(b, conn);
+	struct gatt_bond_seen *s = seen_of(b, conn);
+	struct gatt_bond_parked *p = parked_of(b, conn);
 	if (l)
 		memset(l, 0, sizeof *l);
+	if (s)
+		memset(s, 0, sizeof *s);
+	if (p)
+		memset(p, 0, sizeof *p);
+}
+
+static bool same_addr(const struct gatt_bond_addr *x, const struct gatt_bond_addr *y)
+{
+	return (x->type & 1) == (y->type & 1) && !memcmp(x->a, y->a, 6);
+}
+
+int gatt_bond_admit(struct gatt_bonds *b, uint16_t conn, bool known,
+		    const struct gatt_bond_addr *link_peer, const struct gatt_bond_addr *local,
+		    const struct gatt_bond_addr *peer, const struct gatt_bond_keys *keys,
+		    const uint8_t *record, size_t len)
+{
+	const struct gatt_bond_seen *s = seen_of(b, conn);
+	if (known)
+		return !s || same_addr(&s->peer, link_peer) ? 1 : -ESTALE;
+	if (len > GATT_BOND_RECORD_MAX)
+		return -EMSGSIZE;
+	struct gatt_bond_parked *p = parked_of(b, conn);
+	for (int i = 0; !p && i < GATT_BOND_MAX_CONN; i++)
+		if (!b->parked[i].used)
+			p = &b->parked[i];
+	if (!p)
+		return -ENOSPC;
+	p->used = true;
+	p->conn = conn;
+	p->link_peer = *link_peer;
+	p->local = *local;
+	p->peer = *peer;
+	p->keys = *keys;
+	p->len = (uint16_t)len;
+	if (len)
+		memcpy(p->record, record, len);
+	return 0;
+}
+
+struct gatt_bond_parked *gatt_bond_link_up(struct gatt_bonds *b, uint16_t conn,
+					   const struct gatt_bond_addr *link_peer)
+{
+	struct gatt_bond_seen *s = seen_of(b, conn);
+	for (int i = 0; !s && i < GATT_BOND_MAX_CONN; i++)
+		if (!b->seen[i].used)
+			s = &b->seen[i];
+	if (s) {
+		s->used = true;
+		s->conn = conn;
+		s->peer = *link_peer;
+	}
+	struct gatt_bond_parked *p = parked_of(b, conn);
+	if (p && !same_addr(&p->link_peer, link_peer)) {
+		memset(p, 0, sizeof *p);
+		p = NULL;
+	}
+	return p;
 }
 
 int gatt_bond_record(const struct gatt_bonds *b, uint16_t conn, uint8_t *buf, size_t cap)

@@ -53,10 +53,30 @@ struct gatt_bond_link {
 	struct gatt_bond_keys keys;
 };
 
+/* A bond smp told us of before the host's Connected reached us, applied
+ * when it comes for the same peer address. */
+struct gatt_bond_parked {
+	bool used;
+	uint16_t conn;
+	struct gatt_bond_addr link_peer, local, peer;
+	struct gatt_bond_keys keys;
+	uint16_t len;
+	uint8_t record[GATT_BOND_RECORD_MAX];
+};
+
+/* The peer address of a live connection, as the host's Connected gave it. */
+struct gatt_bond_seen {
+	bool used;
+	uint16_t conn;
+	struct gatt_bond_addr peer;
+};
+
 struct gatt_bonds {
 	struct gatt_db *db;         /* borrowed */
 	struct gatt_server *server; /* borrowed */
 	struct gatt_bond_link links[GATT_BOND_MAX_CONN];
+	struct gatt_bond_parked parked[GATT_BOND_MAX_CONN];
+	struct gatt_bond_seen seen[GATT_BOND_MAX_CONN];
 	uint64_t signed_rejected; /* signed writes dropped (bad MAC, replay, no key) */
 };
 
@@ -75,8 +95,25 @@ int gatt_bond_attach(struct gatt_bonds *b, uint16_t conn, const struct gatt_bond
 		     const uint8_t *record, size_t len);
 /* conn wrote a CCCD: a bonded link's record must be stored again. */
 void gatt_bond_cccd_written(struct gatt_bonds *b, uint16_t conn);
-/* The link went down. */
+/* The link went down: its bond, parked bond and address are forgotten. */
 void gatt_bond_forget(struct gatt_bonds *b, uint16_t conn);
+
+/* smp's word that conn (whose peer has address link_peer) is bonded, checked
+ * against what the host told us: 1 when it may be applied now (the
+ * connection is known with that address, or known without an address, as
+ * after a restart), 0 when it was parked (the connection is not known yet:
+ * gatt_bond_link_up() hands it back), -ESTALE when the connection has
+ * another peer (a late message for a link gone; the handle was reused). */
+int gatt_bond_admit(struct gatt_bonds *b, uint16_t conn, bool known,
+		    const struct gatt_bond_addr *link_peer, const struct gatt_bond_addr *local,
+		    const struct gatt_bond_addr *peer, const struct gatt_bond_keys *keys,
+		    const uint8_t *record, size_t len);
+/* The host's Connected: remembers the peer address of conn; returns the
+ * bond parked for it when it is for that address (the caller attaches it,
+ * then clears `used`), else NULL (a parked bond of another address is
+ * dropped). */
+struct gatt_bond_parked *gatt_bond_link_up(struct gatt_bonds *b, uint16_t conn,
+					   const struct gatt_bond_addr *link_peer);
 
 /* The record of conn's CCCDs into buf[cap]; returns its length or
  * -EMSGSIZE. */

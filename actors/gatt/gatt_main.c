@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gatt_actor.h"
+#include "gatt_cache_io.h"
 #include "gatt_provider_io.h"
 #include "gatt_flow.h"
 #include "gatt_smp.h"
@@ -41,6 +42,7 @@ struct gatt_main {
 	struct gatt_flow flow;
 	struct gatt_smp smp; /* bonds: CCCDs and signing keys from and to smp */
 	int token;
+	struct gatt_cio_shell cio; /* how the client cache answers apps */
 	uint8_t snap[SNAPSHOT_MAX];
 };
 
@@ -185,6 +187,7 @@ static void answer(struct gatt_main *self, struct gatt_pending *p,
 	Hive__GattDescriptor *de = calloc(n, sizeof *de), **dep = calloc(n, sizeof *dep);
 	Hive__GattValue *va = calloc(n, sizeof *va), **vap = calloc(n, sizeof *vap);
 	gr.conn = p->conn;
+	gr.from_cache = p->from_cache;
 	if (!sv || !svp || !in || !inp || !ch || !chp || !de || !dep || !va || !vap) {
 		send_local_error(self, p->asker, p->request_id, -ENOMEM, "building the answer");
 		goto out;
@@ -372,6 +375,8 @@ static void flush(struct gatt_main *self)
 		send_pdu(self, &g->cout.pdus[i]);
 	for (unsigned i = 0; i < g->cout.n_events; i++) {
 		const struct gatt_client_event *e = &g->cout.events[i];
+		if (e->type == GATT_CEV_INDICATION)
+			gatt_cache_indication(&g->cache, e->conn, e->handle); /* Service Changed? */
 		if (e->type == GATT_CEV_NOTIFICATION || e->type == GATT_CEV_INDICATION) {
 			publish_value(self,
 				      e->type == GATT_CEV_NOTIFICATION
@@ -386,7 +391,10 @@ static void flush(struct gatt_main *self)
 			self->dirty = true;
 		}
 		struct gatt_pending *p = gatt_actor_collect(g, e);
-		if (p) {
+		if (p && gatt_cio_done(g, p, e)) {
+			gatt_actor_pending_release(p); /* the cache's own hash read */
+			self->dirty = true;
+		} else if (p) {
 			answer(self, p, e);
 			gatt_actor_pending_release(p);
 			self->dirty = true; /* one request fewer in progress */
@@ -398,6 +406,9 @@ static void flush(struct gatt_main *self)
 		save_snapshot(self);
 	/* Provider questions that failed on the way get their Unlikely Error. */
 	if (gatt_providers_drain(&g->providers, g->server, &g->sout) > 0)
+		flush(self);
+	/* The cache's hash reads, and the discoveries that waited for them. */
+	else if (gatt_cio_release(g, &self->cio, now_ms()))
 		flush(self);
 }
 
@@ -417,6 +428,30 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	struct gatt_main *self = arg;
 	if (!gatt_smp_on_result(&self->smp, env->result))
 		HLOG_DEBUG(a, "a Result from %s that answers nothing of ours", source);
+}
+
+/* ---- the client cache (gatt_cache_io.c) ------------------------------------------------ */
+
+static void cio_answer(void *arg, struct gatt_pending *p, const struct gatt_client_event *done)
+{
+	answer(arg, p, done);
+}
+
+static void cio_fail(void *arg, const char *asker, uint64_t request_id, int err, const char *what)
+{
+	send_local_error(arg, asker, request_id, err, what);
+}
+
+/* The peer's address keys the cache of its database. */
+static void cache_connected(struct gatt_main *self, uint16_t h, const Hive__Connected *c)
+{
+	uint8_t addr[7];
+	bool known = c && c->peer && c->peer->bdaddr.len == 6;
+	if (known) {
+		addr[0] = (uint8_t)c->peer->type;
+		memcpy(addr + 1, c->peer->bdaddr.data, 6);
+	}
+	gatt_cache_connected(&self->g.cache, h, known ? addr : NULL);
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */
@@ -452,11 +487,13 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 	int rc = 0;
 	switch (le->kind_case) {
 	case HIVE__LINK_EVENT__KIND_CONNECTED:
+		cache_connected(self, h, le->connected);
 		rc = gatt_actor_connected(&self->g, h);
 		if (rc == -EEXIST) {
 			/* Our snapshot or a PDU knew it first. */
 			rc = 0;
 		}
+		gatt_smp_link_up(&self->smp, h, le->connected->peer);
 		break;
 	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
 		gatt_flow_conn_down(&self->flow, h, flow_done, self);
@@ -655,6 +692,20 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		rc = gatt_actor_subscribe_events(g, source);
 		self->dirty = true;
 		break;
+	case HIVE__GATT_REQUEST__OP_DB_CHANGE: {
+		const char *what = "";
+		Hive__GattDbChanged dc = HIVE__GATT_DB_CHANGED__INIT;
+		rc = gatt_cio_db_change(g, r->db_change, &dc, &what);
+		if (rc < 0) {
+			send_local_error(self, source, id, rc, what);
+		} else {
+			gr.value_case = HIVE__GATT_RESULT__VALUE_DB_CHANGED;
+			gr.db_changed = &dc;
+			send_result(self, source, id, 0, HIVE__RESULT__DOMAIN__LOCAL, NULL, &gr);
+		}
+		flush(self);
+		return;
+	}
 	case HIVE__GATT_REQUEST__OP_PROVIDER_REGISTER:
 	case HIVE__GATT_REQUEST__OP_PROVIDER_ANSWER: {
 		const char *what = "";
@@ -678,6 +729,10 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		const struct gatt_actor_conn *ac = gatt_actor_conn(g, conn);
 		if (rc == 0 && q.type == GATT_PROC_SIGNED_WRITE && ac && ac->sec.encrypted)
 			q.type = GATT_PROC_WRITE_COMMAND;
+		if (rc == 0 && gatt_cio_request(g, &self->cio, source, id, conn, &q, now_ms())) {
+			flush(self); /* answered from the cache, or waiting for its check */
+			return;
+		}
 		if (rc == 0)
 			rc = gatt_actor_client_request(g, source, id, conn, &q, now_ms());
 		if (rc == 0) {
@@ -766,6 +821,7 @@ int main(int argc, char **argv)
 	const char *name = hive_config(self->a, "name");
 	gatt_flow_init(&self->flow);
 	self->token = -1;
+	self->cio = (struct gatt_cio_shell){ .answer = cio_answer, .fail = cio_fail, .arg = self };
 	self->l2cap = hive_config(self->a, "l2cap");
 	if (!self->l2cap)
 		self->l2cap = "l2cap";

@@ -70,16 +70,33 @@ static void publish_restored(struct gatt_smp *x, uint16_t conn, int cccds, bool 
 		hive_send(x->a, x->g->subscribers[i], &env);
 }
 
+/* Attaches a bond to a known connection and tells the apps. */
+static void apply(struct gatt_smp *x, uint16_t conn, const struct gatt_bond_addr *local,
+		  const struct gatt_bond_addr *peer, const struct gatt_bond_keys *k,
+		  const uint8_t *record, size_t len)
+{
+	int rc = gatt_bond_attach(&x->g->bonds, conn, local, peer, k, record, len);
+	if (rc == -ENOSPC)
+		return;
+	if (rc < 0)
+		HLOG_WARN(x->a, "conn=0x%04x: the stored GATT record is %s: CCCDs not restored",
+			  conn, rc == -ESTALE ? "of another database" : "malformed");
+	else
+		HLOG_INFO(x->a, "conn=0x%04x is to a bonded peer: %d CCCD(s) restored%s", conn, rc,
+			  k->has_peer_csrk ? ", signed writes verified" : "");
+	publish_restored(x, conn, rc, k->has_peer_csrk);
+}
+
 bool gatt_smp_on_event(struct gatt_smp *x, const Hive__SmpEvent *ev)
 {
 	if (ev->kind_case != HIVE__SMP_EVENT__KIND_GATT_BOND)
 		return false;
 	const Hive__SmpGattBond *b = ev->gatt_bond;
-	struct gatt_bond_addr local, peer;
+	struct gatt_bond_addr local, peer, link;
 	struct gatt_bond_keys k = { 0 };
 	uint16_t conn = (uint16_t)ev->handle;
 	if (ev->handle > 0x0eff || !addr_in(b->local, &local) || !addr_in(b->peer, &peer) ||
-	    (b->peer_csrk.len && b->peer_csrk.len != 16) ||
+	    !addr_in(b->link_peer, &link) || (b->peer_csrk.len && b->peer_csrk.len != 16) ||
 	    (b->local_csrk.len && b->local_csrk.len != 16) ||
 	    b->record.len > GATT_BOND_RECORD_MAX) {
 		HLOG_WARN(x->a, "gatt_bond for conn=0x%04x is malformed: ignored", ev->handle);
@@ -93,23 +110,33 @@ bool gatt_smp_on_event(struct gatt_smp *x, const Hive__SmpEvent *ev)
 		memcpy(k.local_csrk, b->local_csrk.data, 16);
 	k.peer_counter = b->peer_counter;
 	k.local_counter = b->local_counter;
-	/* smp may speak before the host's Connected reaches us. */
-	int rc = gatt_actor_connected(x->g, conn);
-	if (rc < 0 && rc != -EEXIST) {
-		HLOG_WARN(x->a, "gatt_bond for conn=0x%04x: %s", conn, strerror(-rc));
+	/* smp may speak before the host's Connected reaches us (the bond
+	 * waits for it), or after the link is gone (then never applied). */
+	bool known = gatt_actor_conn(x->g, conn) != NULL;
+	int rc = gatt_bond_admit(&x->g->bonds, conn, known, &link, &local, &peer, &k,
+				 b->record.data, b->record.len);
+	if (rc < 0) {
+		HLOG_INFO(x->a, "gatt_bond for conn=0x%04x not applied: %s", conn,
+			  rc == -ESTALE ? "the connection has another peer now" : strerror(-rc));
 		return false;
 	}
-	rc = gatt_bond_attach(&x->g->bonds, conn, &local, &peer, &k, b->record.data,
-			      b->record.len);
-	if (rc == -ENOSPC)
+	if (rc == 1)
+		apply(x, conn, &local, &peer, &k, b->record.data, b->record.len);
+	return rc == 1;
+}
+
+bool gatt_smp_link_up(struct gatt_smp *x, uint16_t conn, const Hive__Address *peer)
+{
+	struct gatt_bond_addr link = { 0 };
+	if (!peer || peer->bdaddr.len != 6)
 		return false;
-	if (rc < 0)
-		HLOG_WARN(x->a, "conn=0x%04x: the stored GATT record is %s: CCCDs not restored",
-			  conn, rc == -ESTALE ? "of another database" : "malformed");
-	else
-		HLOG_INFO(x->a, "conn=0x%04x is to a bonded peer: %d CCCD(s) restored%s", conn, rc,
-			  k.has_peer_csrk ? ", signed writes verified" : "");
-	publish_restored(x, conn, rc, k.has_peer_csrk);
+	link.type = (uint8_t)(peer->type & 1);
+	memcpy(link.a, peer->bdaddr.data, 6);
+	struct gatt_bond_parked *p = gatt_bond_link_up(&x->g->bonds, conn, &link);
+	if (!p)
+		return false;
+	apply(x, conn, &p->local, &p->peer, &p->keys, p->record, p->len);
+	memset(p, 0, sizeof *p);
 	return true;
 }
 

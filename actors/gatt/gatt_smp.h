@@ -28,10 +28,14 @@ void gatt_smp_init(struct gatt_smp *x, struct hive_actor *a, const char *smp,
 		   struct gatt_actor *g);
 /* Asks smp for the bonds of the links alive now (a restarted gatt). */
 void gatt_smp_sync(struct gatt_smp *x);
-/* An SmpEvent; gatt_bond is applied (the connection is created when the
- * host's Connected has not come yet), others are ignored. Returns true when
- * something changed (the snapshot should be saved). */
+/* An SmpEvent; gatt_bond is applied when the connection is known with the
+ * same peer address (parked until the host's Connected when not known yet;
+ * dropped when the connection has another peer), others are ignored.
+ * Returns true when something changed (the snapshot should be saved). */
 bool gatt_smp_on_event(struct gatt_smp *x, const Hive__SmpEvent *ev);
+/* The host's Connected: remembers the peer's address of conn and applies
+ * a bond smp announced before it. True when one was applied. */
+bool gatt_smp_link_up(struct gatt_smp *x, uint16_t conn, const Hive__Address *peer);
 /* Sends smp the records and counters of bonded links that changed. Call
  * once per input, after the outboxes were flushed. */
 void gatt_smp_flush(struct gatt_smp *x);

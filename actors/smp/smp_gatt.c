@@ -71,8 +71,12 @@ static void tell(struct smp_gatt *g, const struct smp_link *l)
 	Hive__SmpAddress lo = HIVE__SMP_ADDRESS__INIT, pe = HIVE__SMP_ADDRESS__INIT;
 	addr_out(&lo, &b.local, la);
 	addr_out(&pe, &b.peer, pa);
+	Hive__SmpAddress lp = HIVE__SMP_ADDRESS__INIT;
+	uint8_t lpa[6];
+	addr_out(&lp, &l->peer, lpa);
 	gb.local = &lo;
 	gb.peer = &pe;
+	gb.link_peer = &lp;
 	if (n > 0) {
 		gb.record.data = rec;
 		gb.record.len = (size_t)n;

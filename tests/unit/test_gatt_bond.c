@@ -196,3 +196,39 @@ Test(gatt_bond, counters_never_go_back)
 	cr_assert_null(gatt_bond_link(&f.b, 1));
 	fx_fini(&f);
 }
+
+/* smp's word is checked against the host's: a bond announced before the
+ * host's Connected waits for it and is applied only to that peer address;
+ * a late one for a link gone never lands on a new link reusing the handle. */
+Test(gatt_bond, admitted_only_for_the_same_link)
+{
+	struct fx f;
+	fx_init(&f, db_json);
+	struct gatt_bond_keys k = { 0 };
+	const struct gatt_bond_addr a = { 0, { 1, 1, 1, 1, 1, 1 } }, other = { 0, { 2, 2, 2, 2, 2, 2 } };
+	/* Known connection, address not known (a restarted gatt): applied. */
+	cr_assert_eq(gatt_bond_admit(&f.b, 1, true, &a, &local, &peer, &k, NULL, 0), 1);
+	/* Known with its address: the same peer is, another is not. */
+	cr_assert_null(gatt_bond_link_up(&f.b, 1, &a));
+	cr_assert_eq(gatt_bond_admit(&f.b, 1, true, &a, &local, &peer, &k, NULL, 0), 1);
+	cr_assert_eq(gatt_bond_admit(&f.b, 1, true, &other, &local, &peer, &k, NULL, 0), -ESTALE);
+	/* Not known yet: parked, handed back by the Connected of that peer. */
+	uint8_t rec[4] = { 9, 9, 9, 9 };
+	cr_assert_eq(gatt_bond_admit(&f.b, 5, false, &a, &local, &peer, &k, rec, 4), 0);
+	struct gatt_bond_parked *p = gatt_bond_link_up(&f.b, 5, &a);
+	cr_assert_not_null(p);
+	cr_assert(p->len == 4 && !memcmp(p->record, rec, 4) && !memcmp(&p->peer, &peer, sizeof peer));
+	p->used = false;
+	/* Parked for a link gone, then the handle comes back with another
+	 * peer: dropped. */
+	cr_assert_eq(gatt_bond_admit(&f.b, 6, false, &a, &local, &peer, &k, NULL, 0), 0);
+	cr_assert_null(gatt_bond_link_up(&f.b, 6, &other));
+	cr_assert_null(gatt_bond_link_up(&f.b, 6, &a), "the dropped bond must not come back");
+	/* Disconnection forgets the address and anything parked. */
+	cr_assert_eq(gatt_bond_admit(&f.b, 7, false, &a, &local, &peer, &k, NULL, 0), 0);
+	gatt_bond_forget(&f.b, 7);
+	cr_assert_null(gatt_bond_link_up(&f.b, 7, &a));
+	gatt_bond_forget(&f.b, 1);
+	cr_assert_eq(gatt_bond_admit(&f.b, 1, true, &other, &local, &peer, &k, NULL, 0), 1);
+	fx_fini(&f);
+}
