@@ -31,9 +31,10 @@ status=0
 if [ -x "$BIN/hive-bench-hci" ] && [ -x "$BIN/hive-vctrl" ] && [ -x "$BIN/hive-hci" ]; then
 	"$BIN/hive-bench-hci" 20000 || status=$?
 fi
-# CoC throughput and CPU per MB, and pairing time and CPU plus P-256 ops/s,
-# between two whole graphs on hive-vctrl (issues 5 and 7).
-for b in hive-bench-coc hive-bench-pair; do
+# CoC throughput and CPU per MB, pairing time and CPU plus P-256 ops/s, and
+# L2CAP frames/s of 27 and 247 bytes with CPU per 10,000 frames, between two
+# whole graphs on hive-vctrl (issues 5, 7 and 4).
+for b in hive-bench-coc hive-bench-pair hive-bench-l2cap; do
 	if [ -x "$BIN/$b" ] && [ -x "$BIN/hive-vctrl" ] && [ -x "$BIN/hive-launch" ]; then
 		TMPDIR="$TMP" HIVE_BIN_DIR="$(cd "$BIN" && pwd)" "$BIN/$b" || status=$?
 	fi
