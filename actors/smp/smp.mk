@@ -16,5 +16,6 @@ test_smp_pairing_SRCS := $(SMP_PURE_SRCS) tests/unit/smp_pairing_util.c
 test_smp_oob_SRCS := $(SMP_PURE_SRCS) tests/unit/smp_pairing_util.c
 test_smp_attempts_SRCS := $(SMP_ACTOR_SRCS)
 test_smp_bonds_SRCS := actors/smp/smp_bonds.c
+test_smp_bredr_SRCS := $(SMP_ACTOR_SRCS) actors/smp/smp_bredr.c
 
 fuzz_smp_SRCS := $(SMP_PURE_SRCS)
