@@ -391,6 +391,10 @@ int ctl_cmd_gatt_discover(struct ctl *c, int argc, char **argv)
 				  *D = rd->gatt->discovery;
 	json_t *services = json_array();
 	char u[40];
+	/* The peer's database from gatt's cache (its Database Hash unchanged). */
+	bool cached = rs->gatt->from_cache && rc->gatt->from_cache && rd->gatt->from_cache;
+	if (!c->json && cached)
+		printf("(from the cache: the peer's Database Hash is unchanged)\n");
 	for (size_t i = 0; S && i < S->n_services; i++) {
 		const Hive__GattService *s = S->services[i];
 		uuid_str(&s->uuid, u, sizeof u);
@@ -432,8 +436,9 @@ int ctl_cmd_gatt_discover(struct ctl *c, int argc, char **argv)
 							  u, "characteristics", chars));
 	}
 	if (c->json)
-		ctl_print_json(json_pack("{s:s, s:b, s:i, s:o}", "command", "discover", "ok", 1,
-					 "conn", (int)rs->gatt->conn, "services", services));
+		ctl_print_json(json_pack("{s:s, s:b, s:i, s:b, s:o}", "command", "discover", "ok", 1,
+					 "conn", (int)rs->gatt->conn, "cached", cached, "services",
+					 services));
 	else
 		json_decref(services);
 	fflush(stdout);

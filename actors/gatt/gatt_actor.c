@@ -36,6 +36,7 @@ int gatt_actor_init(struct gatt_actor *self, const char *db_path, const char *de
 		gatt_bonds_init(&self->bonds, self->db, self->server);
 	self->next_cookie = 1;
 	gatt_providers_init(&self->providers, 0);
+	gatt_cache_init(&self->cache);
 	if (rc < 0)
 		gatt_actor_fini(self);
 	return rc;
@@ -54,6 +55,7 @@ void gatt_actor_fini(struct gatt_actor *self)
 	for (int i = 0; i < GATT_ACTOR_MAX_PENDING; i++)
 		if (self->pending[i].used)
 			gatt_actor_pending_release(&self->pending[i]);
+	gatt_cache_fini(&self->cache);
 	gatt_client_destroy(&self->client);
 	gatt_server_destroy(&self->server);
 	gatt_db_destroy(&self->db);
@@ -104,6 +106,7 @@ int gatt_actor_disconnected(struct gatt_actor *self, uint16_t handle)
 	gatt_server_disconnect(self->server, handle);
 	gatt_client_disconnect(self->client, handle, &self->cout);
 	gatt_providers_forget_conn(&self->providers, handle);
+	gatt_cache_disconnected(&self->cache, handle);
 	gatt_bond_forget(&self->bonds, handle);
 	memset(c, 0, sizeof *c);
 	return 0;
@@ -232,6 +235,7 @@ int gatt_actor_client_request(struct gatt_actor *self, const char *asker, uint64
 	p->request_id = request_id;
 	p->conn = conn;
 	p->type = req->type;
+	p->cache_kind = gatt_cache_kind(req);
 	snprintf(p->asker, sizeof p->asker, "%s", asker);
 	req->id = p->cookie;
 	int rc = gatt_client_request(self->client, conn, req, now_ms, &self->cout);
@@ -342,7 +346,7 @@ int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 	wr_u8(&w, 0);
 	for (int i = 0; i < GATT_ACTOR_MAX_PENDING && np < SNAP_PENDING_MAX; i++) {
 		const struct gatt_pending *p = &self->pending[i];
-		if (!p->used)
+		if (!p->used || !p->asker[0]) /* the cache's own reads have no asker */
 			continue;
 		size_t len = strlen(p->asker);
 		if (wr_room(&w) < 1 + len + 8 + 2)

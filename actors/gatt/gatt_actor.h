@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "gatt_bond.h"
+#include "gatt_cache.h"
 #include "gatt_client.h"
 #include "gatt_db.h"
 #include "gatt_provider.h"
@@ -42,6 +43,8 @@ struct gatt_pending {
 	uint64_t request_id;
 	uint16_t conn;
 	enum gatt_proc_type type;
+	int cache_kind;  /* gatt_cache_kind() of the request: -1 not cached */
+	bool from_cache; /* answered from the cache of the peer's database */
 	char asker[GATT_ACTOR_NAME_MAX + 1];
 	struct gatt_client_event *items;
 	size_t n, cap;
@@ -59,6 +62,7 @@ struct gatt_actor {
 	unsigned n_subscribers;
 	char subscribers[GATT_ACTOR_MAX_SUBSCRIBERS][GATT_ACTOR_NAME_MAX + 1];
 	struct gatt_providers providers; /* apps that provide values, questions in flight */
+	struct gatt_cache cache;         /* peers' databases as discovered */
 	struct gatt_bonds bonds; /* links to bonded peers: CCCD records, signing keys */
 };
 
