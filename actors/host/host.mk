@@ -22,5 +22,6 @@ test_host_e2e_SRCS := actors/host/hci_codec.c
 fuzz_hci_event_SRCS := $(HOST_PURE_SRCS)
 fuzz_hci_bredr_SRCS := $(HOST_PURE_SRCS)
 test_host_bredr_codec_SRCS := $(HOST_PURE_SRCS)
+test_host_bredr_SRCS := actors/host/hci_codec.c
 fuzz_acl_SRCS := $(HOST_PURE_SRCS)
 fuzz_ad_SRCS := actors/host/ad_codec.c actors/host/gap_codec.c

@@ -50,6 +50,7 @@ int host_bredr_configure(struct host_actor *self)
 struct eir_pb {
 	Hive__AdvertisingData d;
 	ProtobufCBinaryData uuids[EIR_UUIDS_MAX];
+	uint8_t uuid_bytes[EIR_UUIDS_MAX][16];
 	char name[HCI_EIR_LEN + 1];
 };
 
@@ -67,7 +68,8 @@ static void eir_to_pb(const uint8_t *eir, size_t len, struct eir_pb *o)
 	o->d.name_shortened = f.name_shortened;
 	size_t k = 0;
 	for (unsigned i = 0; i < f.n_uuids && k < EIR_UUIDS_MAX; i++, k++) {
-		o->uuids[k].data = f.uuids[i].b;
+		memcpy(o->uuid_bytes[k], f.uuids[i].b, f.uuids[i].len);
+		o->uuids[k].data = o->uuid_bytes[k];
 		o->uuids[k].len = f.uuids[i].len;
 	}
 	o->d.n_uuids = k;
