@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "launch_device.h"
 #include "launcher.h"
 
 #define DEFAULT_GRAPH "launcher/graphs/default.json"
@@ -247,6 +248,28 @@ static int apply_set(struct launcher *l, const char *set)
 	return rc;
 }
 
+/* The host's device configuration gives smp its keystore and IO capability
+ * (launch_device.h). */
+static int device_settings(struct launcher *l)
+{
+	struct child *host = NULL, *smp = NULL;
+	for (size_t i = 0; i < l->nactors; i++) {
+		struct child *c = &l->actors[i];
+		if (c->spec && c->spec->remote)
+			continue;
+		if (!strcmp(c->name, "host"))
+			host = c;
+		else if (!strcmp(c->name, "smp"))
+			smp = c;
+	}
+	char err[600];
+	if (!host || !smp || launch_device_settings(&host->argv, &smp->argv, err, sizeof err) == 0)
+		return 0;
+	hive_logf(LAUNCH_NAME, HIVE_LOG_ERROR, "host.config: %s; fix the device configuration",
+		  err);
+	return -EINVAL;
+}
+
 /* Finds a program and records the error in words when it is missing. */
 static int resolve(struct launcher *l, struct child *c, const char *program)
 {
@@ -425,6 +448,8 @@ static int prepare_children(struct launcher *l, const struct launch_opts *o)
 	}
 	for (size_t i = 0; rc == 0 && i < o->sets.n; i++)
 		rc = apply_set(l, o->sets.v[i]);
+	if (rc == 0)
+		rc = device_settings(l);
 	if (rc == 0)
 		rc = prepare_broker(l);
 	return rc;

@@ -116,9 +116,16 @@ int host_config_load(struct host_config *c, const char *path, char *err, size_t 
 		snprintf(c->keystore, sizeof c->keystore, "%s", json_string_value(v));
 	}
 	if ((v = json_object_get(root, "io_capability"))) {
-		if (!json_is_string(v)) {
+		static const char *const caps[] = { "display_only", "display_yes_no",
+						    "keyboard_only", "no_input_no_output",
+						    "keyboard_display" };
+		bool known = false;
+		for (size_t i = 0; json_is_string(v) && i < sizeof caps / sizeof caps[0]; i++)
+			known |= !strcmp(json_string_value(v), caps[i]);
+		if (!known) {
 			rc = bad(err, errcap, path, "io_capability",
-				 "must be a string such as \"display_yes_no\"");
+				 "must be \"display_only\", \"display_yes_no\", \"keyboard_only\", "
+				 "\"no_input_no_output\" or \"keyboard_display\"");
 			goto out;
 		}
 		snprintf(c->io_capability, sizeof c->io_capability, "%s", json_string_value(v));

@@ -12,7 +12,11 @@
  * from the IRK, rotated every rpa_timeout seconds); without it: "random"
  * when an address is given, else "public". Unknown keys are ignored.
  * A random address or IRK the host generates is written back into the file
- * (a temporary file then rename). */
+ * (a temporary file then rename).
+ *
+ * "keystore" and "io_capability" are pairing's: hive-launch gives them to
+ * the graph's smp actor as its keystore= and io_cap= settings unless smp
+ * has its own (launcher/launch_device.h); the host only checks them. */
 #ifndef HOST_CONFIG_H
 #define HOST_CONFIG_H
 
