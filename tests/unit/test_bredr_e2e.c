@@ -31,6 +31,8 @@ struct bredr_seen {
 	uint32_t inquiry_results;
 	bool inquiry_done;
 	bool flushed;
+	bool role_changed;
+	uint32_t role;
 	bool found_peer;
 	char found_name[64];
 };
@@ -123,6 +125,9 @@ static void on_bredr(struct hive_actor *a, const char *source, const Hive__Envel
 		b->inquiry_done = true;
 	} else if (ev->kind == HIVE__BREDR_EVENT__KIND__FLUSH) {
 		b->flushed = true;
+	} else if (ev->kind == HIVE__BREDR_EVENT__KIND__ROLE_CHANGE) {
+		b->role_changed = true;
+		b->role = ev->role;
 	}
 }
 
@@ -346,6 +351,21 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	freq.bredr_flush = &fl;
 	cr_assert(e2e_call(e, &e->c, "host", &freq, "flush"), "%s", e->err);
 	cr_assert(e2e_wait(e, &seen_c.flushed, E2E_DEADLINE_MS, "Flush Occurred"), "%s", e->err);
+
+	/* Role switch: the central becomes peripheral, both hosts hear it. */
+	Hive__BredrSwitchRole sw = HIVE__BREDR_SWITCH_ROLE__INIT;
+	sw.handle = e->c.handle;
+	sw.role = 1;
+	Hive__Request sreq0 = HIVE__REQUEST__INIT;
+	sreq0.op_case = HIVE__REQUEST__OP_BREDR_SWITCH_ROLE;
+	sreq0.bredr_switch_role = &sw;
+	cr_assert(e2e_call(e, &e->c, "host", &sreq0, "switch role"), "%s", e->err);
+	cr_assert_not_null(e->result->bredr);
+	cr_assert_eq(e->result->bredr->kind, HIVE__BREDR_EVENT__KIND__ROLE_CHANGE);
+	cr_assert_eq(e->result->bredr->role, 1);
+	cr_assert(e2e_wait(e, &seen_p.role_changed, E2E_DEADLINE_MS, "the peer's role change"),
+		  "%s", e->err);
+	cr_assert_eq(seen_p.role, 0, "the peer did not become central");
 
 	/* Disconnect with a reason both sides see. */
 	cr_assert(disconnect(e), "%s", e->err);
