@@ -30,11 +30,18 @@ int host_resume(struct host *h, const uint8_t *snap, size_t len)
 	h->ctrl.le_buf.acl_len = sc.acl_len;
 	h->ctrl.le_buf.acl_num = sc.acl_num;
 	host_acl_set_buffers(&h->acl, sc.acl_len, sc.acl_num);
+	uint64_t longest = 0; /* connection interval, ms */
 	for (unsigned i = 0; i < HOST_LINKS_MAX; i++) {
 		struct host_conn *c = &h->conns.c[i];
 		if (c->in_use && host_acl_link_add(&h->acl, c->handle) < 0)
 			memset(c, 0, sizeof *c); /* a duplicate in the snapshot */
+		else if (c->in_use && c->interval * 5u / 4u > longest)
+			longest = c->interval * 5u / 4u;
 	}
+	/* The controller may hold the predecessor's packets: a few connection
+	 * events send them (BR/EDR links: the 50 ms floor). */
+	if (host_conn_count(&h->conns))
+		host_acl_resume(&h->acl, h->now_ms + 50 + 4 * (longest < 1000 ? longest : 1000));
 	h->ready = true;
 	host_gap_ready(h, h->now_ms);
 	host_ext_refresh(h); /* which advertising commands the controller's session uses */
@@ -91,6 +98,7 @@ void host_on_time(struct host *h, uint64_t now_ms)
 	h->now_ms = now_ms;
 	while (host_cmdq_expire(&h->cmd, now_ms, &d) == 1)
 		host_command_done(h, &d);
+	host_acl_on_time(&h->acl, now_ms);
 	if (h->ready) {
 		host_gap_on_time(h, now_ms);
 		host_bredr_on_time(h, now_ms);
@@ -100,9 +108,10 @@ void host_on_time(struct host *h, uint64_t now_ms)
 uint64_t host_deadline(const struct host *h)
 {
 	uint64_t a = host_cmdq_deadline(&h->cmd), b = host_gap_deadline(h);
-	uint64_t c = host_bredr_deadline(h);
+	uint64_t c = host_bredr_deadline(h), d = host_acl_deadline(&h->acl);
 	a = a < b ? a : b;
-	return a < c ? a : c;
+	a = a < c ? a : c;
+	return a < d ? a : d;
 }
 
 int host_next_hci(struct host *h, uint64_t now_ms, uint8_t *out, size_t cap, int *type)

@@ -125,6 +125,7 @@ int host_acl_link_add(struct host_acl *acl, uint16_t handle)
 			return -ENOMEM;
 		l->in_use = true;
 		l->handle = handle;
+		l->credit_reset = true;
 		return 0;
 	}
 	return -ENOSPC;
@@ -250,6 +251,7 @@ int host_acl_tx_next(struct host_acl *acl, uint8_t *out, size_t cap)
 			f->data = NULL;
 			l->tx_head = (l->tx_head + 1) % HOST_ACL_TXQ_MAX;
 			l->tx_count--;
+			l->tx_done++;
 		}
 		l->in_flight++;
 		(*pool_free(acl, l))--;
@@ -268,9 +270,53 @@ unsigned host_acl_completed(struct host_acl *acl, uint16_t handle, unsigned pack
 		n = packets < l->in_flight ? packets : l->in_flight;
 		l->in_flight -= n;
 		pool_give(acl, l, n);
+		/* Beyond what it has in flight: the predecessor's packets. */
+		unsigned *debt = br_pool(acl, l) ? &acl->br_debt : &acl->debt;
+		unsigned paid = packets - n < *debt ? packets - n : *debt;
+		*debt -= paid;
+		pool_give(acl, l, paid);
+		n += paid;
 	}
 	if (n < packets)
 		acl->st.completed_unknown += packets - n;
+	return n;
+}
+
+void host_acl_resume(struct host_acl *acl, uint64_t until_ms)
+{
+	acl->debt = acl->free;
+	acl->free = 0;
+	acl->br_debt = acl->br_free;
+	acl->br_free = 0;
+	acl->debt_until_ms = until_ms;
+}
+
+void host_acl_on_time(struct host_acl *acl, uint64_t now_ms)
+{
+	if ((!acl->debt && !acl->br_debt) || now_ms < acl->debt_until_ms)
+		return;
+	acl->free += acl->debt;
+	if (acl->free > acl->total)
+		acl->free = acl->total;
+	acl->br_free += acl->br_debt;
+	if (acl->br_free > acl->br_total)
+		acl->br_free = acl->br_total;
+	acl->debt = acl->br_debt = 0;
+}
+
+uint64_t host_acl_deadline(const struct host_acl *acl)
+{
+	return acl->debt || acl->br_debt ? acl->debt_until_ms : UINT64_MAX;
+}
+
+unsigned host_acl_take_credits(struct host_acl_link *l, bool *reset)
+{
+	unsigned n = l->in_use ? l->tx_done : 0;
+	*reset = l->in_use && l->credit_reset;
+	if (*reset)
+		n = HOST_ACL_L2CAP_WINDOW;
+	l->tx_done = 0;
+	l->credit_reset = false;
 	return n;
 }
 

@@ -12,6 +12,11 @@
 #define HOST_LINKS_MAX 16
 #define HOST_L2CAP_FRAME_MAX (4 + 65535)
 #define HOST_ACL_TXQ_MAX 64
+/* Frames l2cap may have outstanding in a link's queue (AclCredits in
+ * hive.proto). Half the queue: a restarted l2cap, which cannot know what its
+ * predecessor left in flight, starts again with a full window and still
+ * cannot overflow the queue. */
+#define HOST_ACL_L2CAP_WINDOW (HOST_ACL_TXQ_MAX / 2)
 /* Largest fragment the host sends, whatever the controller allows. */
 #define HOST_ACL_FRAG_MAX 1024
 
@@ -30,6 +35,11 @@ struct host_acl_link {
 	struct host_acl_frame txq[HOST_ACL_TXQ_MAX];
 	unsigned tx_head, tx_count;
 	unsigned in_flight; /* fragments the controller holds for this link */
+	/* Credits owed to l2cap: frames that left the queue since the last
+	 * report, and whether its window must (re)start (a new link, or one
+	 * resumed after a restart). host_acl_take_credits() collects them. */
+	unsigned tx_done;
+	bool credit_reset;
 	bool bredr;         /* a BR/EDR link: uses the BR/EDR pool when there is one */
 };
 
@@ -58,6 +68,11 @@ struct host_acl {
 	uint16_t br_mtu;
 	unsigned br_total, br_free;
 	struct host_acl_stats st;
+	/* After a restart: buffers the controller may still hold for a dead
+	 * predecessor (per pool), busy until their completions come or until
+	 * debt_until_ms (see host_acl_resume). */
+	unsigned debt, br_debt;
+	uint64_t debt_until_ms;
 };
 
 /* mtu: the controller's ACL data length; total: its ACL buffer count. */
@@ -104,6 +119,23 @@ int host_acl_tx_next(struct host_acl *acl, uint8_t *out, size_t cap);
 /* Number Of Completed Packets for one handle: gives the credits back.
  * Returns how many were freed (never more than were in flight). */
 unsigned host_acl_completed(struct host_acl *acl, uint16_t handle, unsigned packets);
+
+/* After a restart with links taken back: the controller may still hold
+ * packets the predecessor sent, how many nobody knows. Every buffer counts
+ * as busy; a completion beyond what a link has in flight gives one back;
+ * at until_ms (a few connection intervals on: the controller has sent them
+ * by then) what is still owed is taken as free. */
+void host_acl_resume(struct host_acl *acl, uint64_t until_ms);
+/* Ends the debt once its deadline passed. */
+void host_acl_on_time(struct host_acl *acl, uint64_t now_ms);
+/* The debt's deadline, UINT64_MAX for none. */
+uint64_t host_acl_deadline(const struct host_acl *acl);
+
+/* The credits owed to l2cap on a link (AclCredits): returns the number of
+ * frames that left its queue since the last call and sets *reset when its
+ * window must restart (then the count is HOST_ACL_L2CAP_WINDOW). Clears
+ * both. Returns 0 when nothing is owed. */
+unsigned host_acl_take_credits(struct host_acl_link *l, bool *reset);
 
 /* Fragments waiting on one link (all links with handle 0xffff). */
 unsigned host_acl_pending(const struct host_acl *acl, uint16_t handle);

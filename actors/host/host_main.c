@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "hive.h"
 #include "host.h"
@@ -225,6 +227,32 @@ static void send_done(struct host_actor *self, const struct host_cmd_done *d)
 
 static void on_timer(struct hive_actor *a, void *arg);
 
+/* AclCredits to l2cap for each link whose frames left the queue (after the
+ * outbox, so a new link's Connected is there first). */
+static void send_acl_credits(struct host_actor *self)
+{
+	for (unsigned i = 0; i < HOST_LINKS_MAX; i++) {
+		struct host_acl_link *l = &self->h.acl.link[i];
+		bool reset;
+		unsigned n = host_acl_take_credits(l, &reset);
+		if (!n && !reset)
+			continue;
+		Hive__AclCredits c = HIVE__ACL_CREDITS__INIT;
+		c.frames = reset ? 0 : n;
+		c.reset = reset;
+		c.window = HOST_ACL_L2CAP_WINDOW;
+		c.epoch = self->epoch;
+		Hive__LinkEvent ev = HIVE__LINK_EVENT__INIT;
+		ev.handle = l->handle;
+		ev.kind_case = HIVE__LINK_EVENT__KIND_ACL_CREDITS;
+		ev.acl_credits = &c;
+		Hive__Envelope env = HIVE__ENVELOPE__INIT;
+		env.body_case = HIVE__ENVELOPE__BODY_LINK;
+		env.link = &ev;
+		send_or_log(self, "l2cap", &env);
+	}
+}
+
 /* Sends what may go to the controller, then the outbox; saves the snapshot
  * when the table changed; re-arms the command deadline timer. */
 static void flush(struct host_actor *self)
@@ -289,6 +317,7 @@ static void flush(struct host_actor *self)
 		}
 	}
 	h->out.count = 0;
+	send_acl_credits(self);
 	host_refill_randomness(self);
 	if (h->conns_changed) {
 		h->conns_changed = false;
@@ -342,13 +371,23 @@ static void on_l2cap(struct hive_actor *a, const char *source, const Hive__Envel
 {
 	struct host_actor *self = arg;
 	const Hive__L2capFrame *f = env->l2cap;
+	if (f->epoch && f->epoch != self->epoch) {
+		self->stale_frames++;
+		HLOG_DEBUG(a, "L2CAP frame for conn=0x%04x meant for a previous host dropped "
+			   "(l2cap sends it again)", f->handle);
+		flush(self); /* our reset may not have gone yet */
+		return;
+	}
 	int rc = host_on_l2cap(&self->h, (uint16_t)f->handle, f->data.data, f->data.len);
-	if (rc < 0)
+	if (rc == -ENOBUFS)
+		HLOG_ERROR(a, "L2CAP frame from %s for conn=0x%04x (len=%zu) dropped: the link's "
+			   "queue of %u frames is full (the sender ignored the ACL credits it got "
+			   "in AclCredits)", source, f->handle, f->data.len, HOST_ACL_TXQ_MAX);
+	else if (rc < 0)
 		HLOG_WARN(a, "L2CAP frame from %s for conn=0x%04x (len=%zu) not sent: %s", source,
 			  f->handle, f->data.len,
 			  rc == -ENOENT	    ? "no such connection"
 			  : rc == -EINVAL   ? "the L2CAP length disagrees with the frame"
-			  : rc == -ENOBUFS ? "the connection's queue is full"
 					    : strerror(-rc));
 	flush(self);
 }
@@ -478,6 +517,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	host_init(&self->h, timeout);
+	while (!self->epoch && getrandom(&self->epoch, sizeof self->epoch, 0) != sizeof self->epoch)
+		self->epoch = (uint32_t)getpid() ^ (uint32_t)hive_now_ns();
 	self->next_cookie = HOST_COOKIE_FIRST;
 	self->config_path = hive_config(self->a, "config");
 	if (host_load_config(self) < 0 || host_bredr_configure(self) < 0) {
@@ -492,6 +533,7 @@ int main(int argc, char **argv)
 
 	size_t snap_len = 0;
 	const uint8_t *snap = hive_actor_snapshot(self->a, &snap_len);
+	self->h.now_ms = now_ms();
 	if (hive_actor_restarted(self->a) && snap &&
 	    host_resume(&self->h, snap, snap_len) == 0) {
 		HLOG_INFO(self->a, "restarted: %u connection(s) taken back from the snapshot",

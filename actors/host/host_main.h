@@ -30,6 +30,11 @@ struct host_actor {
 	char subscribers[SUBSCRIBERS_MAX][HIVE_NAME_MAX + 1];
 	unsigned nsubscribers;
 	uint64_t send_failures;
+	/* This process's epoch in AclCredits (random, non-zero), and the
+	 * frames l2cap had meant for a predecessor (dropped: l2cap sends them
+	 * again after our reset). */
+	uint32_t epoch;
+	uint64_t stale_frames;
 	const char *config_path;
 	uint8_t pkt[HCI_ACL_HDR_LEN + HOST_ACL_FRAG_MAX + 8];
 	uint8_t snap[HOST_SNAPSHOT_MAX];

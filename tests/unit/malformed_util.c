@@ -16,6 +16,11 @@ static void on_any(struct hive_actor *a, const char *source, const Hive__Envelop
 	(void)a;
 	(void)source;
 	struct mu_peer *p = arg;
+	/* The host's ACL credits to l2cap are flow control, not a reaction
+	 * to the input under test: not kept. */
+	if (env->body_case == HIVE__ENVELOPE__BODY_LINK &&
+	    env->link->kind_case == HIVE__LINK_EVENT__KIND_ACL_CREDITS)
+		return;
 	cr_assert_lt(p->n, MU_KEPT, "%s kept too many envelopes", p->name);
 	/* The envelope belongs to the runtime: keep a copy. */
 	size_t len = hive__envelope__get_packed_size(env);

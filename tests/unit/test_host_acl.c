@@ -145,6 +145,65 @@ Test(host_acl, fragments_to_acl_size_within_credits)
 	cr_assert_eq(acl.st.completed_unknown, 3);
 }
 
+/* The credits owed to l2cap (AclCredits): a new link starts its window; then
+ * each frame whose last fragment went to the controller is one credit back,
+ * a frame still half sent is not. */
+Test(host_acl, credits_to_l2cap)
+{
+	uint8_t frame[64], out[64];
+	bool reset;
+	struct host_acl_link *l = &acl.link[0];
+	cr_assert_eq(l->handle, 0x40);
+	cr_assert_eq(host_acl_take_credits(l, &reset), HOST_ACL_L2CAP_WINDOW);
+	cr_assert(reset);
+	cr_assert_eq(host_acl_take_credits(l, &reset), 0);
+	cr_assert_not(reset);
+	frame_of(frame, 56, 0x11); /* 3 fragments */
+	cr_assert_eq(host_acl_tx_submit(&acl, 0x40, frame, 60), 0);
+	frame_of(frame, 10, 0x22); /* 1 fragment */
+	cr_assert_eq(host_acl_tx_submit(&acl, 0x40, frame, 14), 0);
+	cr_assert_gt(host_acl_tx_next(&acl, out, sizeof out), 0);
+	cr_assert_gt(host_acl_tx_next(&acl, out, sizeof out), 0);
+	cr_assert_eq(host_acl_take_credits(l, &reset), 0, "the first frame is still half sent");
+	cr_assert_eq(host_acl_completed(&acl, 0x40, 2), 2);
+	cr_assert_gt(host_acl_tx_next(&acl, out, sizeof out), 0);
+	cr_assert_gt(host_acl_tx_next(&acl, out, sizeof out), 0);
+	cr_assert_eq(host_acl_take_credits(l, &reset), 2);
+	cr_assert_not(reset);
+	/* The window leaves room for a restarted l2cap's predecessor. */
+	cr_assert_geq(HOST_ACL_TXQ_MAX, 2 * HOST_ACL_L2CAP_WINDOW);
+}
+
+/* After a restart the controller may hold the dead predecessor's packets:
+ * every buffer is busy until a completion beyond what a link has in flight
+ * pays it back, or the deadline passes. */
+Test(host_acl, restart_debt_until_completions_or_deadline)
+{
+	uint8_t frame[64], out[64];
+	host_acl_resume(&acl, 1000);
+	cr_assert_eq(acl.free, 0);
+	cr_assert_eq(host_acl_deadline(&acl), 1000);
+	frame_of(frame, 10, 0x33);
+	cr_assert_eq(host_acl_tx_submit(&acl, 0x40, frame, 14), 0);
+	cr_assert_eq(host_acl_tx_next(&acl, out, sizeof out), 0, "sent into a full controller");
+	/* One of the predecessor's packets completes: one buffer is ours. */
+	cr_assert_eq(host_acl_completed(&acl, 0x41, 1), 1);
+	cr_assert_eq(acl.st.completed_unknown, 0);
+	cr_assert_gt(host_acl_tx_next(&acl, out, sizeof out), 0);
+	cr_assert_eq(host_acl_tx_next(&acl, out, sizeof out), 0);
+	/* The other never completes (it had gone before the crash): the
+	 * deadline frees it. */
+	host_acl_on_time(&acl, 999);
+	cr_assert_eq(acl.free, 0);
+	host_acl_on_time(&acl, 1000);
+	cr_assert_eq(acl.free, 1);
+	cr_assert_eq(host_acl_deadline(&acl), UINT64_MAX);
+	/* Completions beyond that are unknown again, never more than total. */
+	cr_assert_eq(host_acl_completed(&acl, 0x40, 3), 1);
+	cr_assert_eq(acl.free, 2);
+	cr_assert_eq(acl.st.completed_unknown, 2);
+}
+
 Test(host_acl, buffers_are_shared_round_robin)
 {
 	uint8_t frame[64], out[64];

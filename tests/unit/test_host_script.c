@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "../../actors/host/hci_codec.h"
+#include "../../actors/host/host_acl.h"
 
 #define PKT_MAX 512
 #define SILENCE_MS 50
@@ -27,6 +28,8 @@ struct inbox {
 	struct pkt pkt[PKT_MAX];
 	uint64_t links;
 	Hive__LinkEvent__KindCase link_kind[PKT_MAX];
+	/* AclCredits (kept apart from the other link events) */
+	uint64_t credit_resets, credit_frames, credit_window;
 	uint32_t link_handle[PKT_MAX];
 	uint32_t link_value[PKT_MAX];
 	uint64_t results;
@@ -71,6 +74,12 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 {
 	struct inbox *in = arg;
 	const Hive__LinkEvent *le = env->link;
+	if (le->kind_case == HIVE__LINK_EVENT__KIND_ACL_CREDITS) {
+		in->credit_resets += le->acl_credits->reset;
+		in->credit_frames += le->acl_credits->frames;
+		in->credit_window = le->acl_credits->window;
+		return;
+	}
 	if (in->links < PKT_MAX) {
 		in->link_kind[in->links] = le->kind_case;
 		in->link_handle[in->links] = le->handle;
@@ -360,6 +369,9 @@ Test(host_script, connection_acl_in_and_out)
 	cr_assert_eq(l2cap_in.link_kind[0], HIVE__LINK_EVENT__KIND_CONNECTED);
 	cr_assert_eq(l2cap_in.link_handle[0], 0x40);
 	cr_assert_eq(l2cap_in.link_value[0], 0x28);
+	/* l2cap gets its window of ACL credits for the new link. */
+	cr_assert(wait_count(&l2cap_in.credit_resets, 1), "no AclCredits reset at l2cap");
+	cr_assert_eq(l2cap_in.credit_window, HOST_ACL_L2CAP_WINDOW);
 
 	/* In: an ATT frame of 9 bytes in three fragments -> one L2capFrame. */
 	ACL(0x40, 0x20, 0x03, 0x00, 0x05, 0x00, 0x04);
@@ -407,6 +419,9 @@ Test(host_script, connection_acl_in_and_out)
 	hci_acl_header_write(&w, 0x40, HCI_ACL_PB_CONT, 16);
 	wr_bytes(&w, frame + 54, 16);
 	expect_hci(HIVE__HCI_PACKET__TYPE__ACL, want, w.len);
+	/* The whole frame left the host's queue: one credit back to l2cap. */
+	cr_assert(wait_count(&l2cap_in.credit_frames, 1), "no credit back for the frame sent");
+	cr_assert_eq(l2cap_in.credit_resets, 1);
 
 	/* Disconnection: a link event with the reason. */
 	EVENT(0x05, 0x04, 0x00, 0x40, 0x00, 0x13);
