@@ -84,6 +84,7 @@ struct host_bredr {
 	bool enabled;   /* the controller does BR/EDR with Simple Pairing */
 	uint8_t scan;   /* Write Scan Enable value wanted */
 	bool reject;    /* refuse Connection Requests even when connectable */
+	bool no_ssp;    /* leave Simple Pairing off: legacy PIN pairing only */
 	/* inquiry */
 	bool inq_active;
 	uint64_t inq_asker;

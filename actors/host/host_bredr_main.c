@@ -7,6 +7,8 @@
  *                                             (default page: connectable)
  *   --set bredr_accept=0|1   accept Connection Requests when connectable
  *                            (default 1)
+ *   --set bredr_ssp=0|1      Secure Simple Pairing (default 1; 0: legacy PIN
+ *                            pairing, for peers and tests of old devices)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +41,13 @@ int host_bredr_configure(struct host_actor *self)
 		HLOG_ERROR(self->a, "bredr_accept is 0 or 1");
 		return -EINVAL;
 	}
+	uint64_t ssp = hive_config_u64(self->a, "bredr_ssp", 1, &err);
+	if (err || ssp > 1) {
+		HLOG_ERROR(self->a, "bredr_ssp is 0 or 1");
+		return -EINVAL;
+	}
 	host_bredr_init(&self->h, v, accept == 0);
+	self->h.bredr.no_ssp = ssp == 0;
 	return 0;
 }
 

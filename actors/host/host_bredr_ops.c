@@ -66,7 +66,8 @@ void host_bredr_setup(struct host *h)
 		return;
 	uint8_t p[HCI_CMD_PARAM_MAX];
 	p[0] = 1;
-	bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_SIMPLE_PAIRING_MODE, p, 1);
+	if (!b->no_ssp) /* after Reset it is off (7.3.59) */
+		bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_SIMPLE_PAIRING_MODE, p, 1);
 	p[0] = HCI_INQUIRY_MODE_EXTENDED;
 	bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_INQUIRY_MODE, p, 1);
 	const char *name = h->gap.cfg.name;

@@ -153,7 +153,7 @@ static bool write_config(struct e2e *e, const char *label, const char *name, cha
 	return true;
 }
 
-static bool setup_graphs(struct e2e *e, bool apps_answer)
+static bool setup_graphs_with(struct e2e *e, bool apps_answer, const char *cextra)
 {
 	char pcfg[400], ccfg[400], pset[500], cset[500];
 	char *d = th_run_dir();
@@ -170,9 +170,14 @@ static bool setup_graphs(struct e2e *e, bool apps_answer)
 	snprintf(pset, sizeof pset, "host.config=%s", pcfg);
 	snprintf(cset, sizeof cset, "host.config=%s", ccfg);
 	const char *psets[] = { pset, "host.bredr_scan=both", "smp.mitm=1", NULL };
-	const char *csets[] = { cset, "smp.mitm=1", NULL };
+	const char *csets[] = { cset, "smp.mitm=1", cextra, NULL };
 	return e2e_start_vctrl(e) && e2e_launch(e, &e->p, psets) && e2e_launch(e, &e->c, csets) &&
 	       join(e, &e->p) && join(e, &e->c);
+}
+
+static bool setup_graphs(struct e2e *e, bool apps_answer)
+{
+	return setup_graphs_with(e, apps_answer, NULL);
 }
 
 static bool device_addr(struct e2e *e, struct e2e_side *s, uint8_t out[6])
@@ -461,4 +466,35 @@ Test(bredr_e2e, hive_ctl_inquiry_connect_auth_link_keys)
 	/* Refused: a wrong address. */
 	o = ctl(e, &e->c, "connect 12:34 --bredr", 1);
 	free(o);
+}
+
+/* Legacy pairing: the central's host leaves Simple Pairing off, so the
+ * controllers pair with a PIN; both apps are asked for it (passkey entry
+ * prompts) and enter the same, both stores keep the combination key. */
+Test(bredr_e2e, legacy_pin_pairing_through_the_delegate)
+{
+	struct e2e *e = &e2e_state;
+	memset(e, 0, sizeof *e);
+	memset(&seen_p, 0, sizeof seen_p);
+	memset(&seen_c, 0, sizeof seen_c);
+	E = e;
+	cr_assert(setup_graphs_with(e, true, "host.bredr_ssp=0"), "%s", e->err);
+	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
+	cr_assert(bredr_connect(e, peer_addr), "%s", e->err);
+	cr_assert(authenticate(e), "%s", e->err);
+	cr_assert_eq(e->c.last_prompt, HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY);
+	cr_assert_eq(e->p.last_prompt, HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY);
+	cr_assert_eq(seen_c.prompts, 1);
+	cr_assert_eq(seen_p.prompts, 1);
+	size_t n = 0;
+	uint8_t kpeer[6] = { 0 };
+	uint32_t ktype = 99;
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while ((seen_c.paired_stored < 1 || seen_p.paired_stored < 1) && hive_now_ns() < deadline)
+		cr_assert(e2e_pump(e));
+	cr_assert(link_keys(e, &e->c, &n, kpeer, &ktype), "%s", e->err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ktype, 0x00, "a combination key, got type %u", ktype);
+	cr_assert(link_keys(e, &e->p, &n, kpeer, &ktype), "%s", e->err);
+	cr_assert_eq(n, 1);
 }
