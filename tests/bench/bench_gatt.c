@@ -22,15 +22,16 @@
  *   cost        CPU time of every process of both graphs (launcher, broker,
  *               actors) and of hive-vctrl per step, peak RSS (VmHWM)
  *
- * Back-pressure of notifications: the stack has none from the controller
- * to the app for a fixed channel (gatt answers a notify request as soon as
- * it has handed the PDU to l2cap; the host drops an L2CAP frame when its
- * per-link queue of 64 is full), so the notifying app keeps at most
- * --window (default 64, the host's per-link queue: it can never overflow)
- * notifications sent and not yet counted at the central (an end-to-end
- * window, as the hci bench keeps controller credits). The data length is
- * set to 251 before notify-244, so one notification is one link-layer PDU.
- * --pacing result paces by gatt's Results only, to show what happens then.
+ * Back-pressure of notifications: the host gives l2cap ACL credits, l2cap
+ * tells gatt when a link's frames pile up, and gatt holds the Result of a
+ * notify request until its PDU went to l2cap (and refuses one with -EAGAIN
+ * past 256 waiting). So the notifying app paces itself by gatt's Results,
+ * keeping at most --window (default 200) requests unanswered: what a real
+ * app does, and nothing is lost (all_arrived checks it). --pacing e2e keeps
+ * the window between sending and arrival at the central instead, the
+ * end-to-end pacing the bench needed before the stack had back-pressure.
+ * The data length is set to 251 before notify-244, so one notification is
+ * one link-layer PDU.
  *
  * The crossings: a read goes app>gatt>l2cap>host>hci (central), hci>vctrl>
  * hci, host>l2cap>gatt>l2cap>host>hci (peripheral), hci>vctrl>hci,
@@ -47,6 +48,7 @@
  * One JSON line "gatt", then one "gatt_cpu" line per process. */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -96,6 +98,7 @@ struct proc {
 	double read_s, write_s, n20_s, n244_s; /* per step */
 	uint64_t cs_mark;       /* context switches of all its threads */
 	long hwm_kib;
+	long pss_kib, uss_kib; /* at the end: proportional and private memory */
 };
 
 struct bench_gatt {
@@ -264,15 +267,34 @@ static double take(struct bench_gatt *b, size_t off)
 	return sum;
 }
 
+/* Peak RSS from status; PSS (shared pages split between the processes that
+ * map them) and USS (private pages) from smaps_rollup. RSS counts every
+ * shared library page in every process: summed over a graph of seven
+ * processes that share libzmq, libc, libcrypto, ..., it counts them seven
+ * times; PSS sums to the memory the graph really takes. */
 static void take_hwm(struct bench_gatt *b)
 {
 	for (int i = 0; i < b->nprocs; i++) {
+		struct proc *p = &b->procs[i];
 		char path[64], line[256];
-		snprintf(path, sizeof path, "/proc/%d/status", (int)b->procs[i].pid);
+		snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
 		FILE *f = fopen(path, "r");
 		while (f && fgets(line, sizeof line, f))
 			if (!strncmp(line, "VmHWM:", 6))
-				b->procs[i].hwm_kib = strtol(line + 6, NULL, 10);
+				p->hwm_kib = strtol(line + 6, NULL, 10);
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)p->pid);
+		f = fopen(path, "r");
+		p->pss_kib = p->uss_kib = 0;
+		while (f && fgets(line, sizeof line, f)) {
+			if (!strncmp(line, "Pss:", 4))
+				p->pss_kib = strtol(line + 4, NULL, 10);
+			else if (!strncmp(line, "Private_Clean:", 14))
+				p->uss_kib += strtol(line + 14, NULL, 10);
+			else if (!strncmp(line, "Private_Dirty:", 14))
+				p->uss_kib += strtol(line + 14, NULL, 10);
+		}
 		if (f)
 			fclose(f);
 	}
@@ -966,14 +988,20 @@ static int crossings(struct bench_gatt *b, unsigned n, double *per_read, double 
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static double graph_hwm_mib(struct bench_gatt *b, const char *graph, bool with_launcher)
+/* The sum over a graph's processes of the field at offset off (kiB), MiB. */
+static double graph_mib(struct bench_gatt *b, const char *graph, bool with_launcher, size_t off)
 {
 	long s = 0;
 	for (int i = 0; i < b->nprocs; i++)
 		if (!strcmp(b->procs[i].graph, graph) &&
 		    (with_launcher || strcmp(b->procs[i].actor, "launcher")))
-			s += b->procs[i].hwm_kib;
+			s += *(const long *)((const char *)&b->procs[i] + off);
 	return (double)s / 1024.0;
+}
+
+static double graph_hwm_mib(struct bench_gatt *b, const char *graph, bool with_launcher)
+{
+	return graph_mib(b, graph, with_launcher, offsetof(struct proc, hwm_kib));
 }
 
 static void usage(FILE *f)
@@ -992,7 +1020,8 @@ int main(int argc, char **argv)
 	struct demo *d = &b->d;
 	b->reads = 2000;
 	b->notifies = 20000;
-	b->window = 64;
+	b->window = 200;
+	b->pace_by_result = true;
 	for (int i = 1; i < argc; i++) {
 		bool missing = false;
 		const char *v;
@@ -1092,6 +1121,8 @@ int main(int argc, char **argv)
 		double rss_p = graph_hwm_mib(b, "peripheral", false),
 		       rss_c = graph_hwm_mib(b, "central", false);
 		double rss_graph = rss_p > rss_c ? rss_p : rss_c;
+		double pss_graph = graph_mib(b, "peripheral", false, offsetof(struct proc, pss_kib));
+		double uss_graph = graph_mib(b, "peripheral", false, offsetof(struct proc, uss_kib));
 		double cpr = cpu_read * 1e6 / b->reads, cpn = cpu_n20 * 1e6 / b->notifies;
 		char load[64] = "?";
 		FILE *f = fopen("/proc/loadavg", "r");
@@ -1111,6 +1142,7 @@ int main(int argc, char **argv)
 		       "\"pair_ms\":%.2f,\"cpu_us_per_read\":%.0f,\"cpu_us_per_write\":%.0f,"
 		       "\"cpu_us_per_notify_20\":%.1f,\"cpu_us_per_notify_244\":%.1f,"
 		       "\"rss_mib_graph\":%.1f,\"rss_mib_peripheral\":%.1f,\"rss_mib_central\":%.1f,"
+		       "\"pss_mib_graph\":%.1f,\"uss_mib_graph\":%.1f,"
 		       "\"crossings_per_read\":18,\"broker_hops_per_read\":%.0f,"
 		       "\"socket_crossings_per_read\":32,\"broker_msgs_per_read\":%.2f,"
 		       "\"read_us_per_crossing\":%.1f,\"broker_dropped\":%llu,"
@@ -1128,7 +1160,8 @@ int main(int argc, char **argv)
 		       n20 * 20 / 1e6, n244, n244 * 244 / 1e6, mtu,
 		       all20 && all244 ? "true" : "false", b->window,
 		       b->pace_by_result ? "result" : "e2e", pair_ms, cpr, cpu_write * 1e6 / b->reads,
-		       cpn, cpu_n244 * 1e6 / b->notifies, rss_graph, rss_p, rss_c, hops, msgs_per_read,
+		       cpn, cpu_n244 * 1e6 / b->notifies, rss_graph, rss_p, rss_c, pss_graph,
+		       uss_graph, hops, msgs_per_read,
 		       r50 / 18, (unsigned long long)b->dropped, cs_read, cs_write, cs_n20, cs_n244,
 		       disc_ms / BUMBLE_DISCOVERY_MS,
 		       r50 / BUMBLE_READ_P50_US, r99 / BUMBLE_READ_P99_US, rps / BUMBLE_READS_PER_S,
@@ -1141,11 +1174,12 @@ int main(int argc, char **argv)
 			printf("{\"bench\":\"gatt_cpu\",\"actor\":\"%s\",\"graph\":\"%s\",\"pid\":%d,"
 			       "\"cpu_s\":%.3f,\"read_us_per_op\":%.1f,\"write_us_per_op\":%.1f,"
 			       "\"notify_20_us_per_op\":%.2f,\"notify_244_us_per_op\":%.2f,"
-			       "\"rss_hwm_mib\":%.1f}\n",
+			       "\"rss_hwm_mib\":%.1f,\"pss_mib\":%.1f,\"uss_mib\":%.1f}\n",
 			       p->actor, p->graph, (int)p->pid, cpu_s(p) - p->start_s,
 			       p->read_s * 1e6 / b->reads, p->write_s * 1e6 / b->reads,
 			       p->n20_s * 1e6 / b->notifies, p->n244_s * 1e6 / b->notifies,
-			       (double)p->hwm_kib / 1024.0);
+			       (double)p->hwm_kib / 1024.0, (double)p->pss_kib / 1024.0,
+			       (double)p->uss_kib / 1024.0);
 		}
 		fflush(stdout);
 	}
