@@ -89,6 +89,7 @@ int ctl_cmd_encrypt(struct ctl *c, int argc, char **argv);
 int ctl_cmd_bonds(struct ctl *c, int argc, char **argv);
 int ctl_cmd_unpair(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pairing_policy(struct ctl *c, int argc, char **argv);
+int ctl_cmd_oob(struct ctl *c, int argc, char **argv);
 
 /* Commands of the gatt actor (ctl_gatt.c). */
 int ctl_cmd_gatt_discover(struct ctl *c, int argc, char **argv);
@@ -102,5 +103,8 @@ int ctl_cmd_gatt_notify(struct ctl *c, int argc, char **argv);
 
 /* Commands of the l2cap actor (ctl_l2cap.c): l2cap listen|open|send|close|... */
 int ctl_cmd_l2cap(struct ctl *c, int argc, char **argv);
+
+/* SDP over BR/EDR (ctl_sdp.c): sdp ADDR|HANDLE browses the peer's records. */
+int ctl_cmd_sdp(struct ctl *c, int argc, char **argv);
 
 #endif

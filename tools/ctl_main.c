@@ -54,14 +54,18 @@ const struct ctl_command ctl_commands[] = {
 	  "--interval --latency --timeout" },
 	{ "phy", "phy [HANDLE] [1m|2m|coded]", "ask for a PHY", ctl_cmd_phy, "1m 2m coded" },
 	{ "rssi", "rssi [HANDLE]", "the RSSI of a connection", ctl_cmd_rssi, NULL },
-	{ "pair", "pair HANDLE [--sc|--legacy] [--mitm] [--io CAP] [--yes] [--passkey N]",
+	{ "pair", "pair HANDLE [--sc|--legacy] [--mitm] [--io CAP] [--yes] [--passkey N] "
+		  "[--oob C,R] [--oob-tk TK]",
 	  "pair a link (prompts, or --yes / --passkey for scripts; --to ACTOR)", ctl_cmd_pair,
-	  "--sc --legacy --mitm --io --yes --passkey --to display_only display_yes_no "
+	  "--sc --legacy --mitm --io --yes --passkey --oob --oob-tk --to display_only display_yes_no "
 	  "keyboard_only no_input_no_output keyboard_display" },
 	{ "encrypt", "encrypt HANDLE", "encrypt a link with the stored bond's key",
 	  ctl_cmd_encrypt, NULL },
 	{ "bonds", "bonds", "the bonds in smp's store", ctl_cmd_bonds, NULL },
 	{ "unpair", "unpair ADDR", "delete the bond of a peer identity address", ctl_cmd_unpair, NULL },
+	{ "oob", "oob [--renew]",
+	  "our LE Secure Connections OOB data (address, C, R) for the peer's pair --oob",
+	  ctl_cmd_oob, "--renew --to" },
 	{ "pairing-policy", "pairing-policy accept|reject|passkey:N",
 	  "how smp answers prompts when no app is asked (headless)", ctl_cmd_pairing_policy,
 	  "accept reject passkey:" },
@@ -69,9 +73,9 @@ const struct ctl_command ctl_commands[] = {
 	  ctl_cmd_gatt_discover, "--conn" },
 	{ "read", "read HANDLE|UUID [--conn H]", "read a value of the peer (whole, long or not)",
 	  ctl_cmd_gatt_read, "--conn" },
-	{ "write", "write HANDLE|UUID VALUE [--no-response] [--long] [--conn H]",
+	{ "write", "write HANDLE|UUID VALUE [--no-response] [--signed] [--long] [--conn H]",
 	  "write a value of the peer (hex or text)", ctl_cmd_gatt_write,
-	  "--no-response --long --conn" },
+	  "--no-response --signed --long --conn" },
 	{ "subscribe", "subscribe HANDLE|UUID [--indicate] [--count N] [--timeout S] [--conn H]",
 	  "subscribe and print values as they arrive", ctl_cmd_gatt_subscribe,
 	  "--indicate --count --timeout --conn" },
@@ -87,6 +91,10 @@ const struct ctl_command ctl_commands[] = {
 	  ctl_cmd_l2cap,
 	  "listen open send close recv channels conn-update --to --mtu --mps --credits --conn "
 	  "--count --timeout" },
+	{ "sdp", "sdp ADDR|HANDLE [--mtu N] [--max-bytes N] [--to L2CAP] [--host HOST] "
+		 "[--timeout S]",
+	  "browse a BR/EDR peer's SDP records (public browse group, every attribute)",
+	  ctl_cmd_sdp, "--mtu --max-bytes --to --host --timeout" },
 	{ "help", "help", "this list", cmd_help, NULL },
 	{ "quit", "quit", "leave (also exit, Ctrl-D)", cmd_quit, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
