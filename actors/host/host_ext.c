@@ -43,6 +43,14 @@ bool host_ext_supported(const struct host *h)
 	return true;
 }
 
+int host_ext_known(const struct host *h, const char **why)
+{
+	if (!h->gap.ext.refreshing)
+		return 0;
+	*why = "the restarted host is still asking the controller what it supports; retry";
+	return -EAGAIN;
+}
+
 /* ---- advertising ------------------------------------------------------------------ */
 
 static uint16_t max_adv_len(const struct host *h)
@@ -114,12 +122,19 @@ void host_ext_adv_cmds(struct host *h, struct gap_op *op, const struct gap_adver
 		       const uint8_t *ad, size_t adlen, bool ext)
 {
 	uint8_t p[GAP_PARAMS_MAX];
-	if (h->gap.advertising)
+	if (h->gap.ext.sets_unknown) {
+		/* Restarted without Reset: whatever sets the controller still
+		 * has go (Enable 0 with no set: all of them). */
+		memset(p, 0, 2);
+		host_gap_add(op, HCI_OP_LE_SET_EXT_ADV_ENABLE, p, 2);
+		host_gap_add(op, HCI_OP_LE_CLEAR_ADV_SETS, NULL, 0);
+	} else if (h->gap.advertising) {
 		host_gap_add(op, HCI_OP_LE_SET_EXT_ADV_ENABLE, p,
 			     gap_build_ext_adv_enable(p, sizeof p, false, HOST_EXT_ADV_HANDLE));
+	}
 	/* A set keeps its data: start from a new one, so that legacy
 	 * properties never meet data longer than 31 bytes. */
-	if (h->gap.ext.set_exists) {
+	if (h->gap.ext.set_exists && !h->gap.ext.sets_unknown) {
 		p[0] = HOST_EXT_ADV_HANDLE;
 		host_gap_add(op, HCI_OP_LE_REMOVE_ADV_SET, p, 1);
 	}
@@ -248,7 +263,9 @@ void host_ext_cmd_applied(struct host *h, const struct gap_cmd *c)
 		h->gap.ext.set_exists = true;
 		break;
 	case HCI_OP_LE_REMOVE_ADV_SET:
+	case HCI_OP_LE_CLEAR_ADV_SETS:
 		h->gap.ext.set_exists = false;
+		h->gap.ext.sets_unknown = false;
 		break;
 	case HCI_OP_LE_SET_EXT_ADV_ENABLE:
 		h->gap.advertising = c->params[0] != 0;
@@ -268,6 +285,8 @@ void host_ext_on_connection(struct host *h, uint16_t handle)
 
 void host_ext_refresh(struct host *h)
 {
+	h->gap.ext.sets_unknown = true;
+	h->gap.ext.refreshing = 2;
 	host_gap_internal(h, 0, HCI_OP_READ_LOCAL_COMMANDS, NULL, 0);
 	host_gap_internal(h, 0, HCI_OP_LE_READ_LOCAL_FEATURES, NULL, 0);
 }
@@ -289,6 +308,9 @@ static void read_phy_done(struct host *h, const struct host_cmd_done *d)
 
 void host_ext_internal_done(struct host *h, uint16_t opcode, const struct host_cmd_done *d)
 {
+	if ((opcode == HCI_OP_READ_LOCAL_COMMANDS || opcode == HCI_OP_LE_READ_LOCAL_FEATURES) &&
+	    h->gap.ext.refreshing)
+		h->gap.ext.refreshing--;
 	if (d->err || d->status)
 		return;
 	if (opcode == HCI_OP_LE_READ_PHY) {

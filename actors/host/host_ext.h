@@ -45,6 +45,8 @@ struct host_ext {
 	bool on;             /* the controller has the extended commands: use them */
 	bool set_exists;     /* advertising set HOST_EXT_ADV_HANDLE is configured */
 	bool scan_by_ctrl;   /* the controller ends the running scan (its duration) */
+	bool sets_unknown;   /* after a restart: the controller may still have sets */
+	uint8_t refreshing;  /* reads of host_ext_refresh still to complete */
 	uint16_t max_adv_len; /* Read Maximum Advertising Data Length, capped */
 	uint8_t num_sets;
 	uint64_t clock;
@@ -55,6 +57,9 @@ struct host_ext {
 /* Whether the controller reported the LE Extended Advertising feature and
  * every extended command the host uses. */
 bool host_ext_supported(const struct host *h);
+/* 0, or -EAGAIN with *why while the host does not know yet which command
+ * family the controller's session uses (just after a restart). */
+int host_ext_known(const struct host *h, const char **why);
 
 /* The checks of an advertise request that needs no command; *ext says
  * whether it goes out as extended PDUs. Returns 0 or -errno with *why. */

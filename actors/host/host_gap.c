@@ -213,6 +213,8 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 	if (busy(h, GAP_ADVERTISE) || busy(h, GAP_STOP_ADVERTISING))
 		return refuse(why, "an advertising request is in progress; retry when it ends",
 			      -EBUSY);
+	if (host_ext_known(h, why) < 0)
+		return -EAGAIN;
 	uint8_t ad[AD_EXT_MAX];
 	int adlen = 0;
 	if (a->has_data) {
@@ -271,6 +273,8 @@ int host_gap_stop_advertising(struct host *h, uint64_t asker, const char **why)
 	if (busy(h, GAP_ADVERTISE))
 		return refuse(why, "an advertising request is in progress; retry when it ends",
 			      -EBUSY);
+	if (host_ext_known(h, why) < 0)
+		return -EAGAIN;
 	struct gap_op *op = op_new(h, GAP_STOP_ADVERTISING, asker);
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
@@ -287,6 +291,8 @@ int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint
 {
 	if (h->gap.scanning || h->gap.scan_op >= 0 || busy(h, GAP_STOP_SCAN))
 		return refuse(why, "a scan is already running; stop it first", -EBUSY);
+	if (host_ext_known(h, why) < 0)
+		return -EAGAIN;
 	struct gap_op *op = op_new(h, GAP_SCAN, asker);
 	if (!op)
 		return refuse(why, "too many GAP requests in progress", -EBUSY);
@@ -354,7 +360,9 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 	if (h->gap.connect_op >= 0)
 		return refuse(why, "a connection attempt is in progress; cancel it first",
 			      -EBUSY);
-	int rc = host_ext_connect_check(h, c, why);
+	int rc = host_ext_known(h, why);
+	if (rc == 0)
+		rc = host_ext_connect_check(h, c, why);
 	if (rc < 0)
 		return rc;
 	struct gap_op *op = op_new(h, GAP_CONNECT, asker);

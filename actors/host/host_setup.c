@@ -162,6 +162,8 @@ void host_start(struct host *h, bool reset)
 	h->ready = false;
 	h->failed = false;
 	h->setup_step = reset ? STEP_RESET : STEP_LOCAL_VERSION;
+	/* Without Reset the controller may still have advertising sets. */
+	h->gap.ext.sets_unknown = !reset;
 	submit(h);
 }
 

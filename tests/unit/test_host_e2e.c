@@ -578,3 +578,33 @@ Test(host_e2e_legacy, legacy_path_without_extended_support)
 	send_frame(B, hb, "legacy");
 	expect_frame(A, ha, "legacy");
 }
+
+/* A's host dies while its controller advertises; the restarted host takes
+ * the controller's session as it is (extended) and advertises anew. */
+Test(host_e2e_ext, restart_while_advertising_then_advertise_again)
+{
+	struct graph *A = &g[0], *B = &g[1];
+	uint8_t first[40], second[300];
+	size_t n1 = long_data(first, sizeof first), n2 = long_data(second, sizeof second);
+	const Hive__Result *res = advertise(A, false, 0, first, n1, NULL);
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	uint8_t a_addr[6];
+	memcpy(a_addr, res->advertise->own->bdaddr.data, 6);
+	th_kill(A->host, SIGKILL);
+	spawn_host(A);
+	cr_assert(host_ready(A), "restarted host not ready (log %s)", A->host_log);
+	/* The broker may have shown the old host's status: until the new one
+	 * resumed, it answers -EAGAIN. */
+	uint64_t deadline = hive_now_ns() + (uint64_t)TH_DEADLINE_MS * 1000000ull;
+	do
+		res = advertise(A, true, 0, second, n2, NULL);
+	while (res->status == -EAGAIN && hive_now_ns() < deadline);
+	cr_assert_eq(res->status, 0, "advertise after the restart: %s", res->error);
+	cr_assert(res->advertise->extended);
+	const Hive__ScanReport *seen = NULL;
+	/* B hears the new data (the old advertisement may come first). */
+	for (int tries = 0; tries < 5 && (!seen || seen->adv_data.len != n2); tries++)
+		seen = scan_for(B, a_addr);
+	cr_assert_eq(seen->adv_data.len, n2);
+	cr_assert_eq(memcmp(seen->adv_data.data, second, n2), 0);
+}
