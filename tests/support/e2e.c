@@ -241,7 +241,9 @@ bool e2e_start_vctrl(struct e2e *e)
 	snprintf(e->p.sock, sizeof e->p.sock, "%s/c0", e->dir);
 	snprintf(e->c.sock, sizeof e->c.sock, "%s/c1", e->dir);
 	snprintf(out, sizeof out, "%s/vctrl.out", e->dir);
-	const char *argv[] = { "hive-vctrl", "--unix", e->p.sock, "--unix", e->c.sock, NULL };
+	const char *argv[16] = { "hive-vctrl", "--unix", e->p.sock, "--unix", e->c.sock };
+	for (int i = 0, n = 5; e->vctrl_args && e->vctrl_args[i] && n < 15; i++)
+		argv[n++] = e->vctrl_args[i];
 	char err[700];
 	snprintf(err, sizeof err, "%s/vctrl.err", e->dir);
 	e->vctrl = th_spawn(argv, out, err);

@@ -58,6 +58,7 @@ struct e2e {
 	uint64_t rewind; /* the first refused SDU */
 	uint64_t eagain;
 	const char *const *csets; /* the central graph's extra settings */
+	const char *const *vctrl_args; /* extra hive-vctrl options (NULL-ended) */
 	uint32_t passkey; /* what the central's app enters when asked */
 	uint64_t tx_next; /* the next SDU to send */
 	bool tx_resume;
