@@ -8,12 +8,13 @@
 #include <openssl/crypto.h>
 
 void smp_gatt_init(struct smp_gatt *g, struct hive_actor *a, const char *gatt,
-		   struct smp_bonds *store)
+		   struct smp_bonds *store, struct smp_actor *s)
 {
 	memset(g, 0, sizeof *g);
 	g->a = a;
 	g->gatt = gatt;
 	g->store = store;
+	g->s = s;
 }
 
 /* Most significant first <-> as on the wire. */
@@ -217,6 +218,8 @@ bool smp_scope_learn(struct smp_gatt *g, const struct smp_addr *own)
 		return false;
 	char text[32];
 	smp_bonds_set_scope(g->store, own);
+	g->s->set.identity = *own;
+	g->s->set.identity_set = true;
 	smp_addr_format(own, text, sizeof text);
 	HLOG_INFO(g->a, "our identity is %s: the bond store shows its bonds only", text);
 	return true;

@@ -27,11 +27,12 @@ struct smp_gatt {
 	struct hive_actor *a;
 	const char *gatt;
 	struct smp_bonds *store;
+	struct smp_actor *s; /* its identity is set when learned */
 	struct smp_gatt_told told[SMP_LINKS_MAX];
 };
 
 void smp_gatt_init(struct smp_gatt *g, struct hive_actor *a, const char *gatt,
-		   struct smp_bonds *store);
+		   struct smp_bonds *store, struct smp_actor *s);
 /* Before the outbox is cleared: a pairing that stored keys makes its link
  * be told again (new keys). */
 void smp_gatt_note_acts(struct smp_gatt *g, const struct smp_actor *s);
@@ -46,7 +47,9 @@ bool smp_gatt_request(struct smp_gatt *g, const char *source, uint64_t id,
  * The bond store is filtered by it (smp_bonds_set_scope): the configured
  * identity; else what the host says it uses (DeviceInfo.own, when it is a
  * public or static random address); else the own address of the first
- * connection that is one. Until then every bond is seen. */
+ * connection that is one. Until then every bond is seen. Once learned it
+ * is also the identity smp pairs and looks bonds up with (as if configured),
+ * so a link made with a private address still finds the stack's bonds. */
 #define SMP_SCOPE_REQUEST_ID 0x5343ffffffffffffull
 /* Asks host for its DeviceInfo. */
 void smp_scope_ask_host(struct smp_gatt *g, const char *host);

@@ -858,7 +858,7 @@ int main(int argc, char **argv)
 		goto out;
 	struct smp_ops ops = { rand_bytes, now_ms, m };
 	smp_actor_init(&m->s, &set, m->store, &ops);
-	smp_gatt_init(&m->sg, m->a, m->gatt, m->store);
+	smp_gatt_init(&m->sg, m->a, m->gatt, m->store, &m->s);
 	if (set.identity_set)
 		smp_bonds_set_scope(m->store, &set.identity);
 	else
