@@ -18,6 +18,7 @@ test_gatt_robust_SRCS := $(GATT_PURE_SRCS)
 test_gatt_cache_SRCS := $(GATT_PURE_SRCS)
 fuzz_att_server_SRCS := $(GATT_PURE_SRCS)
 fuzz_att_client_SRCS := $(GATT_PURE_SRCS)
+fuzz_gatt_provider_SRCS := $(GATT_PURE_SRCS)
 
 PROGRAMS += hive-gatt
 hive-gatt_SRCS := actors/gatt/gatt_main.c actors/gatt/gatt_provider_io.c actors/gatt/gatt_cache_io.c actors/gatt/gatt_actor.c actors/gatt/gatt_smp.c $(GATT_PURE_SRCS)
