@@ -149,6 +149,8 @@ int gatt_cio_db_change(struct gatt_actor *g, const Hive__GattDbChange *d,
 	}
 	if (rc < 0)
 		return rc;
+	if (d->remove)
+		gatt_providers_drop_range(&g->providers, start, end);
 	/* Clients become change-unaware; subscribers are told. */
 	gatt_server_db_changed(g->server, start, end, &g->sout);
 	out->start = start;

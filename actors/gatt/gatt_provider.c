@@ -406,6 +406,16 @@ bool gatt_providers_undeliverable(struct gatt_providers *p, uint64_t seq, uint32
 	return false;
 }
 
+void gatt_providers_drop_range(struct gatt_providers *p, uint16_t start, uint16_t end)
+{
+	for (unsigned i = 0; i < p->n;) {
+		if (p->reg[i].handle >= start && p->reg[i].handle <= end)
+			p->reg[i] = p->reg[--p->n];
+		else
+			i++;
+	}
+}
+
 void gatt_providers_forget_conn(struct gatt_providers *p, uint16_t conn)
 {
 	for (int i = 0; i < GATT_PROVIDER_ASKS_MAX; i++)

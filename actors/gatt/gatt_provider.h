@@ -115,6 +115,9 @@ bool gatt_providers_expired(struct gatt_providers *p, uint64_t now_ms, uint32_t 
 /* Takes the question carried by envelope seq (true), or returns false. */
 bool gatt_providers_undeliverable(struct gatt_providers *p, uint64_t seq, uint32_t *token,
 				  uint16_t *conn);
+/* The attributes start..end were removed from the database: their
+ * registrations go. */
+void gatt_providers_drop_range(struct gatt_providers *p, uint16_t start, uint16_t end);
 /* Forgets the questions of a link that went. */
 void gatt_providers_forget_conn(struct gatt_providers *p, uint16_t conn);
 /* Queues the failure of a question (its ask, if recorded, is dropped). */

@@ -350,6 +350,12 @@ Test(gatt_provider, registry_timeouts_and_undeliverable)
 
 	cr_assert_eq(gatt_providers_register(&p, f.s, f.db, "other", 0x14, true), 0);
 	cr_assert_null(gatt_providers_name(&p, 0x14));
+	/* Registrations of removed attributes go with them. */
+	cr_assert_eq(gatt_providers_register(&p, f.s, f.db, "app", 0x18, false), 0);
+	cr_assert_eq(gatt_providers_register(&p, f.s, f.db, "app", 0x1b, false), 0);
+	gatt_providers_drop_range(&p, 0x16, 0x1a);
+	cr_assert_null(gatt_providers_name(&p, 0x18));
+	cr_assert_str_eq(gatt_providers_name(&p, 0x1b), "app");
 	cr_assert_not(gatt_db_get(f.db, 0x14)->provided);
 	fx_fini(&f);
 }
