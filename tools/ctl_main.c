@@ -25,16 +25,22 @@ const struct ctl_command ctl_commands[] = {
 	{ "ping", "ping ACTOR [--count N]", "round trip of an echo request to an actor",
 	  ctl_cmd_ping, "hci host l2cap gatt smp sdp --count" },
 	{ "advertise", "advertise [--name N] [--connectable|--non-connectable] [--interval MS] "
-		       "[--uuid U]... [--manufacturer HEX] | off",
-	  "start (or stop) advertising", ctl_cmd_advertise,
-	  "--name --connectable --non-connectable --interval --uuid --manufacturer off" },
+		       "[--uuid U]... [--manufacturer HEX] [--data HEX] [--extended] "
+		       "[--phy 1m|2m|coded] | off",
+	  "start (or stop) advertising; extended (data over 31 bytes, 2M or Coded) when the "
+	  "controller has it",
+	  ctl_cmd_advertise,
+	  "--name --connectable --non-connectable --interval --uuid --manufacturer --data "
+	  "--extended --phy off" },
 	{ "scan", "scan [--seconds N] [--passive]",
-	  "devices heard: address, name, RSSI, UUIDs (advertisement and scan response merged); "
-	  "on a terminal without --seconds, a live table until a key",
+	  "devices heard: address, name, RSSI, PHYs, UUIDs (advertisement and scan response "
+	  "merged); on a terminal without --seconds, a live table until a key",
 	  ctl_cmd_scan, "--seconds --passive" },
-	{ "connect", "connect ADDR [--random] [--timeout S] | connect ADDR --bredr [--timeout S]",
+	{ "connect",
+	  "connect ADDR [--random] [--timeout S] [--phy 1m|2m|coded]... | connect ADDR --bredr "
+	  "[--timeout S]",
 	  "connect as central (LE), or page a BR/EDR device", ctl_cmd_connect_any,
-	  "--random --timeout --bredr" },
+	  "--random --timeout --phy --bredr" },
 	{ "inquiry", "inquiry [--seconds N] [--max N]",
 	  "BR/EDR devices around: address, name, class of device, RSSI", ctl_cmd_inquiry,
 	  "--seconds --max" },
