@@ -38,6 +38,16 @@ static struct gatt_bond_parked *parked_of(struct gatt_bonds *b, uint16_t conn)
 	return NULL;
 }
 
+void gatt_bond_unbind(struct gatt_bonds *b, uint16_t conn)
+{
+	struct gatt_bond_link *l = gatt_bond_link(b, conn);
+	struct gatt_bond_parked *p = parked_of(b, conn);
+	if (l)
+		memset(l, 0, sizeof *l);
+	if (p)
+		memset(p, 0, sizeof *p);
+}
+
 void gatt_bond_forget(struct gatt_bonds *b, uint16_t conn)
 {
 	struct gatt_bond_link *l = gatt_bond_link(b, conn);

@@ -95,6 +95,9 @@ int gatt_bond_attach(struct gatt_bonds *b, uint16_t conn, const struct gatt_bond
 		     const uint8_t *record, size_t len);
 /* conn wrote a CCCD: a bonded link's record must be stored again. */
 void gatt_bond_cccd_written(struct gatt_bonds *b, uint16_t conn);
+/* The peer's bond was deleted: conn keeps its CCCDs for itself only and
+ * its signing keys are gone (its address stays known). */
+void gatt_bond_unbind(struct gatt_bonds *b, uint16_t conn);
 /* The link went down: its bond, parked bond and address are forgotten. */
 void gatt_bond_forget(struct gatt_bonds *b, uint16_t conn);
 

@@ -54,7 +54,8 @@ static void addr_out(Hive__SmpAddress *pa, const struct gatt_bond_addr *a)
 	pa->bdaddr.len = 6;
 }
 
-static void publish_restored(struct gatt_smp *x, uint16_t conn, int cccds, bool signing)
+static void publish_restored(struct gatt_smp *x, uint16_t conn, int cccds, bool signing,
+			     bool removed)
 {
 	Hive__GattEvent ge = HIVE__GATT_EVENT__INIT;
 	Hive__GattBondRestored br = HIVE__GATT_BOND_RESTORED__INIT;
@@ -62,8 +63,9 @@ static void publish_restored(struct gatt_smp *x, uint16_t conn, int cccds, bool 
 	br.cccds = cccds > 0 ? (uint32_t)cccds : 0;
 	br.signing = signing;
 	ge.conn = conn;
-	ge.kind_case = HIVE__GATT_EVENT__KIND_BOND_RESTORED;
-	ge.bond_restored = &br;
+	ge.kind_case = removed ? HIVE__GATT_EVENT__KIND_BOND_REMOVED
+			       : HIVE__GATT_EVENT__KIND_BOND_RESTORED;
+	ge.bond_restored = &br; /* both kinds share the union slot */
 	env.body_case = HIVE__ENVELOPE__BODY_GATT_EVENT;
 	env.gatt_event = &ge;
 	for (unsigned i = 0; i < x->g->n_subscribers; i++)
@@ -84,11 +86,30 @@ static void apply(struct gatt_smp *x, uint16_t conn, const struct gatt_bond_addr
 	else
 		HLOG_INFO(x->a, "conn=0x%04x is to a bonded peer: %d CCCD(s) restored%s", conn, rc,
 			  k->has_peer_csrk ? ", signed writes verified" : "");
-	publish_restored(x, conn, rc, k->has_peer_csrk);
+	publish_restored(x, conn, rc, k->has_peer_csrk, false);
+}
+
+/* smp deleted the bond of a live link's peer. */
+static bool on_unbond(struct gatt_smp *x, const Hive__SmpEvent *ev)
+{
+	struct gatt_bond_addr link;
+	uint16_t conn = (uint16_t)ev->handle;
+	if (ev->handle > 0x0eff || !addr_in(ev->gatt_unbond->link_peer, &link))
+		return false;
+	if (gatt_bond_admit(&x->g->bonds, conn, true, &link, &link, &link,
+			    &(struct gatt_bond_keys){ 0 }, NULL, 0) != 1)
+		return false; /* another link has that handle now */
+	gatt_bond_unbind(&x->g->bonds, conn);
+	publish_restored(x, conn, 0, false, true);
+	HLOG_INFO(x->a, "conn=0x%04x: the peer's bond was deleted; its CCCDs are this "
+			"connection's only, its signed writes no longer verify", conn);
+	return true;
 }
 
 bool gatt_smp_on_event(struct gatt_smp *x, const Hive__SmpEvent *ev)
 {
+	if (ev->kind_case == HIVE__SMP_EVENT__KIND_GATT_UNBOND)
+		return on_unbond(x, ev);
 	if (ev->kind_case != HIVE__SMP_EVENT__KIND_GATT_BOND)
 		return false;
 	const Hive__SmpGattBond *b = ev->gatt_bond;

@@ -110,11 +110,33 @@ static void tell(struct smp_gatt *g, const struct smp_link *l)
 			  l->handle, strerror(-rc));
 }
 
+/* The bond of a live link was deleted: gatt must stop using it. */
+static void tell_unbond(struct smp_gatt *g, const struct smp_gatt_told *t)
+{
+	Hive__SmpGattBond gb = HIVE__SMP_GATT_BOND__INIT;
+	Hive__SmpAddress lp = HIVE__SMP_ADDRESS__INIT;
+	Hive__SmpEvent ev = HIVE__SMP_EVENT__INIT;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	uint8_t lpa[6];
+	addr_out(&lp, &t->link_peer, lpa);
+	gb.link_peer = &lp;
+	ev.handle = t->handle;
+	ev.kind_case = HIVE__SMP_EVENT__KIND_GATT_UNBOND;
+	ev.gatt_unbond = &gb;
+	env.body_case = HIVE__ENVELOPE__BODY_SMP_EVENT;
+	env.smp_event = &ev;
+	if (hive_send(g->a, g->gatt, &env) < 0)
+		HLOG_WARN(g->a, "telling %s that conn=0x%04x lost its bond failed", g->gatt,
+			  t->handle);
+}
+
 void smp_gatt_update(struct smp_gatt *g, struct smp_actor *s)
 {
 	for (int i = 0; i < SMP_LINKS_MAX; i++) {
 		struct smp_gatt_told *t = &g->told[i];
 		const struct smp_link *l = t->used ? smp_actor_link(s, t->handle) : NULL;
+		if (t->used && l && !l->have_bond)
+			tell_unbond(g, t);
 		if (t->used && (!l || !l->have_bond))
 			t->used = false;
 	}
@@ -133,7 +155,7 @@ void smp_gatt_update(struct smp_gatt *g, struct smp_actor *s)
 				t = &g->told[k];
 		if (!t)
 			return;
-		*t = (struct smp_gatt_told){ true, l->handle, l->bond.local, l->bond.peer };
+		*t = (struct smp_gatt_told){ true, l->handle, l->bond.local, l->bond.peer, l->peer };
 		tell(g, l);
 	}
 }

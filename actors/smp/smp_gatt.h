@@ -20,7 +20,7 @@
 struct smp_gatt_told {
 	bool used;
 	uint16_t handle;
-	struct smp_addr local, peer;
+	struct smp_addr local, peer, link_peer;
 };
 
 struct smp_gatt {

@@ -14,7 +14,8 @@
  *   PDU replayed is not, a higher counter is, and the peer's counter is kept
  *   in the peripheral's bond store.
  * - A kill -9 of the peripheral's gatt loses neither: the restarted gatt
- *   gets the bond of the live link back from smp. */
+ *   gets the bond of the live link back from smp.
+ * - Unpairing a connected peer stops its signed writes at once. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -32,7 +33,7 @@
 
 /* What each side's gatt told its app. */
 struct gatt_seen {
-	bool restored, cccd_changed, notified, written;
+	bool restored, removed, cccd_changed, notified, written;
 	uint32_t restored_cccds, restored_count;
 	bool restored_signing;
 	uint32_t handle;
@@ -56,6 +57,9 @@ static void on_gatt_event(struct hive_actor *a, const char *source, const Hive__
 		g->restored_count++;
 		g->restored_cccds = ev->bond_restored->cccds;
 		g->restored_signing = ev->bond_restored->signing;
+		return;
+	case HIVE__GATT_EVENT__KIND_BOND_REMOVED:
+		g->removed = true;
 		return;
 	case HIVE__GATT_EVENT__KIND_CCCD_CHANGED:
 		g->cccd_changed = true;
@@ -299,17 +303,17 @@ static bool inject_signed(struct e2e *e, const uint8_t csrk[16], uint32_t counte
 {
 	uint8_t pdu[64];
 	size_t n = strlen(v);
-	pdu[0] = 0xd2;
+	pdu[0] = csrk ? 0xd2 : 0x52; /* without a key: a plain Write Command */
 	pdu[1] = (uint8_t)SIGNED_VALUE;
 	pdu[2] = (uint8_t)(SIGNED_VALUE >> 8);
 	memcpy(pdu + 3, v, n);
-	if (gatt_sign(csrk, counter, pdu, 3 + n, pdu + 3 + n) < 0)
+	if (csrk && gatt_sign(csrk, counter, pdu, 3 + n, pdu + 3 + n) < 0)
 		return e2e_fail(e, "signing failed");
 	Hive__ChannelPdu cp = HIVE__CHANNEL_PDU__INIT;
 	cp.handle = e->p.handle;
 	cp.cid = 4;
 	cp.payload.data = pdu;
-	cp.payload.len = 3 + n + GATT_SIGNATURE_LEN;
+	cp.payload.len = 3 + n + (csrk ? GATT_SIGNATURE_LEN : 0);
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_PDU;
 	env.pdu = &cp;
@@ -438,4 +442,47 @@ Test(gatt_bond_e2e, gatt_restart_keeps_the_bond, .fini = fini, .timeout = 240)
 	gr.unsubscribe = &un;
 	cr_assert(gatt_call(e, &e->c, e->c.handle, &gr, "unsubscribe"), "%s", e->err);
 	cr_assert(wait_store(e, e->p.ks, 0, 0, NULL), "%s", e->err);
+}
+
+/* The peripheral deletes the bond of a connected central: its gatt stops
+ * verifying the central's signed writes at once. */
+Test(gatt_bond_e2e, unpair_stops_signed_writes, .fini = fini, .timeout = 240)
+{
+	setup();
+	struct e2e *e = E;
+	struct smp_bond pb;
+	uint8_t csrk[16];
+	cr_assert(pair(e), "%s", e->err);
+	cr_assert(wait_store(e, e->p.ks, -1, 0, &pb), "%s", e->err);
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+	seen_p.restored = false;
+	cr_assert(e2e_connect(e), "%s", e->err);
+	cr_assert(e2e_wait(e, &seen_p.restored, E2E_DEADLINE_MS, "the peripheral's bond_restored"),
+		  "%s", e->err);
+	for (int i = 0; i < 16; i++)
+		csrk[i] = pb.peer_csrk[15 - i];
+	cr_assert(inject_signed(e, csrk, 10, "bonded"), "%s", e->err);
+	cr_assert(wait_writes(e, 1), "%s", e->err);
+
+	uint8_t addr[6];
+	for (int i = 0; i < 6; i++)
+		addr[i] = pb.peer.a[5 - i];
+	Hive__SmpAddress pa = HIVE__SMP_ADDRESS__INIT;
+	pa.type = pb.peer.type;
+	pa.bdaddr.data = addr;
+	pa.bdaddr.len = 6;
+	Hive__SmpUnpair up = HIVE__SMP_UNPAIR__INIT;
+	up.peer = &pa;
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	sr.op_case = HIVE__SMP_REQUEST__OP_UNPAIR;
+	sr.unpair = &up;
+	cr_assert(smp_call(e, &e->p, &sr, "unpair"), "%s", e->err);
+	cr_assert(e2e_wait(e, &seen_p.removed, E2E_DEADLINE_MS, "the peripheral's bond_removed"),
+		  "%s", e->err);
+	/* A signed write, then a plain one: only the plain one is applied. */
+	cr_assert(inject_signed(e, csrk, 11, "unbonded"), "%s", e->err);
+	cr_assert(inject_signed(e, NULL, 0, "plain"), "%s", e->err);
+	cr_assert(wait_writes(e, 2), "%s", e->err);
+	cr_assert_str_eq(seen_p.written_values[1], "plain",
+			 "a signed write of an unpaired peer was applied");
 }

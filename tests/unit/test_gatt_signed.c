@@ -193,6 +193,9 @@ Test(gatt_signed, unknown_peer_is_ignored)
 	struct gatt_bond_keys none = { 0 };
 	cr_assert_eq(gatt_bond_attach(&f.bonds, 2, &local, &peer, &none, NULL, 0), 0);
 	cr_assert_not(feed(&f, 2, pdu, n, 0x14));
+	/* After the bond was deleted its key is gone. */
+	gatt_bond_unbind(&f.bonds, 2);
+	cr_assert_null(gatt_bond_link(&f.bonds, 2));
 	/* After the link went down its key is gone. */
 	gatt_bond_forget(&f.bonds, 1);
 	cr_assert_not(feed(&f, 1, pdu, n, 0x14));
