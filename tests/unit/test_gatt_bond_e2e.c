@@ -229,6 +229,30 @@ static bool wait_store(struct e2e *e, const char *path, int want_cccds, uint32_t
 	}
 }
 
+/* Waits until the store's only bond has a local sign counter of at least
+ * want (our signed writes so far). */
+static bool wait_local_counter(struct e2e *e, const char *path, uint32_t want)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	char err[256];
+	for (;;) {
+		struct smp_bonds *s = NULL;
+		struct smp_bond b[2];
+		if (smp_bonds_open(&s, path, err, sizeof err) < 0)
+			return e2e_fail(e, "%s", err);
+		int n = smp_bonds_list(s, NULL, b, 2);
+		smp_bonds_close(&s);
+		if (n == 1 && b[0].local_sign_counter >= want)
+			return true;
+		if (hive_now_ns() > deadline)
+			return e2e_fail(e, "%s: local sign counter %u, want %u", path,
+					n == 1 ? b[0].local_sign_counter : 0, want);
+		for (int i = 0; i < 20; i++)
+			if (!e2e_pump(e))
+				return e2e_fail(e, "stopped");
+	}
+}
+
 static void fini(void)
 {
 	if (E) {
@@ -386,6 +410,8 @@ Test(gatt_bond_e2e, signed_write_applied_replay_ignored, .fini = fini, .timeout 
 	free(errs);
 	cr_assert(wait_writes(e, 2), "%s", e->err);
 	cr_assert_str_eq(seen_p.written_values[1], "ctl");
+	/* The central's own counter is kept in its bond store: two signed. */
+	cr_assert(wait_local_counter(e, e->c.ks, 2), "%s", e->err);
 
 	/* The same bytes twice: applied once. A higher counter after: applied. */
 	uint8_t csrk[16];
