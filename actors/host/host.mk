@@ -2,7 +2,8 @@
 HOST_PURE_SRCS := actors/host/hci_codec.c actors/host/host_cmd.c actors/host/host_acl.c \
 	actors/host/host_conn.c actors/host/host_events.c actors/host/host_setup.c \
 	actors/host/host.c actors/host/ad_codec.c actors/host/gap_codec.c \
-	actors/host/host_gap.c actors/host/host_ext.c actors/host/host_addr.c \
+	actors/host/host_gap.c actors/host/host_gap_link.c actors/host/host_ext.c \
+	actors/host/host_addr.c \
 	actors/host/host_config.c \
 	actors/smp/smp_crypto.c actors/host/hci_codec_bredr.c actors/host/host_bredr.c \
 	actors/host/host_bredr_ops.c

@@ -6,6 +6,7 @@
 
 #include "host.h"
 #include "host_addr.h"
+#include "host_gap_int.h"
 
 #define COOKIE(gen, slot) (HOST_COOKIE_GAP | (gen) << 8 | (uint64_t)(slot))
 
@@ -36,7 +37,7 @@ static void answer(struct host *h, struct gap_op *op, int32_t status, bool hci,
 
 /* ---- operations ------------------------------------------------------------------ */
 
-static struct gap_op *op_new(struct host *h, enum gap_kind kind, uint64_t asker)
+struct gap_op *gap_op_new(struct host *h, enum gap_kind kind, uint64_t asker)
 {
 	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
 		struct gap_op *op = &h->gap.op[i];
@@ -89,7 +90,7 @@ static int submit_next(struct host *h, struct gap_op *op)
 
 /* Sends the operation's first command. On failure the operation is freed
  * and *why says why. */
-static int start(struct host *h, struct gap_op *op, const char **why)
+int gap_op_start(struct host *h, struct gap_op *op, const char **why)
 {
 	int rc = 0;
 	if (op->ncmd == 0 || op->ncmd > GAP_CMDS_MAX) {
@@ -103,7 +104,7 @@ static int start(struct host *h, struct gap_op *op, const char **why)
 	return rc;
 }
 
-static struct gap_op *find_kind(struct host *h, enum gap_kind kind, uint16_t handle)
+struct gap_op *gap_find_kind(struct host *h, enum gap_kind kind, uint16_t handle)
 {
 	for (unsigned i = 0; i < GAP_OPS_MAX; i++) {
 		struct gap_op *op = &h->gap.op[i];
@@ -191,17 +192,17 @@ void host_gap_ready(struct host *h, uint64_t now_ms)
 	if (!h->gap.own_type)
 		return;
 	h->gap.random_set = false;
-	struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+	struct gap_op *op = gap_op_new(h, GAP_INTERNAL, 0);
 	const char *why;
 	if (op) {
 		add_random_address(h, op);
-		start(h, op, &why);
+		gap_op_start(h, op, &why);
 	}
 }
 
 /* ---- requests -------------------------------------------------------------------- */
 
-static int refuse(const char **why, const char *text, int rc)
+int gap_refuse(const char **why, const char *text, int rc)
 {
 	*why = text;
 	return rc;
@@ -211,7 +212,7 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 		       const char **why)
 {
 	if (busy(h, GAP_ADVERTISE) || busy(h, GAP_STOP_ADVERTISING))
-		return refuse(why, "an advertising request is in progress; retry when it ends",
+		return gap_refuse(why, "an advertising request is in progress; retry when it ends",
 			      -EBUSY);
 	if (host_ext_known(h, why) < 0)
 		return -EAGAIN;
@@ -240,12 +241,12 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 		*why = "the advertising data does not fit";
 	if (rc < 0)
 		return rc;
-	struct gap_op *op = op_new(h, GAP_ADVERTISE, asker);
+	struct gap_op *op = gap_op_new(h, GAP_ADVERTISE, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	if (h->gap.ext.on) {
 		host_ext_adv_cmds(h, op, a, ad, (size_t)adlen, ext);
-		return start(h, op, why);
+		return gap_op_start(h, op, why);
 	}
 	uint8_t p[GAP_PARAMS_MAX];
 	if (h->gap.advertising)
@@ -265,37 +266,37 @@ int host_gap_advertise(struct host *h, uint64_t asker, const struct gap_advertis
 	host_gap_add(op, HCI_OP_LE_SET_SCAN_RSP_DATA, p,
 	    gap_build_adv_data(p, sizeof p, a->rsp, a->rsp_len));
 	host_gap_add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, true));
-	return start(h, op, why);
+	return gap_op_start(h, op, why);
 }
 
 int host_gap_stop_advertising(struct host *h, uint64_t asker, const char **why)
 {
 	if (busy(h, GAP_ADVERTISE))
-		return refuse(why, "an advertising request is in progress; retry when it ends",
+		return gap_refuse(why, "an advertising request is in progress; retry when it ends",
 			      -EBUSY);
 	if (host_ext_known(h, why) < 0)
 		return -EAGAIN;
-	struct gap_op *op = op_new(h, GAP_STOP_ADVERTISING, asker);
+	struct gap_op *op = gap_op_new(h, GAP_STOP_ADVERTISING, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[1];
 	if (h->gap.ext.on)
 		host_ext_stop_adv_cmds(h, op);
 	else
 		host_gap_add(op, HCI_OP_LE_SET_ADV_ENABLE, p, gap_build_enable(p, sizeof p, false));
-	return start(h, op, why);
+	return gap_op_start(h, op, why);
 }
 
 int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint64_t now_ms,
 		  const char **why)
 {
 	if (h->gap.scanning || h->gap.scan_op >= 0 || busy(h, GAP_STOP_SCAN))
-		return refuse(why, "a scan is already running; stop it first", -EBUSY);
+		return gap_refuse(why, "a scan is already running; stop it first", -EBUSY);
 	if (host_ext_known(h, why) < 0)
 		return -EAGAIN;
-	struct gap_op *op = op_new(h, GAP_SCAN, asker);
+	struct gap_op *op = gap_op_new(h, GAP_SCAN, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[GAP_PARAMS_MAX];
 	if (!h->gap.advertising && h->gap.connect_op < 0)
 		add_random_address(h, op);
@@ -320,7 +321,7 @@ int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint
 	}
 	if (s->duration_ms && !h->gap.ext.scan_by_ctrl)
 		op->deadline_ms = now_ms + s->duration_ms;
-	int rc = start(h, op, why);
+	int rc = gap_op_start(h, op, why);
 	if (rc == 0) {
 		h->gap.scan_op = op_index(h, op);
 		h->gap.scan_reports = 0;
@@ -334,10 +335,10 @@ int host_gap_scan(struct host *h, uint64_t asker, const struct gap_scan *s, uint
 static int stop_scan(struct host *h, uint64_t asker, const char *reason, const char **why)
 {
 	if (h->gap.scan_op < 0 || busy(h, GAP_STOP_SCAN))
-		return refuse(why, "no scan is running", -ENOENT);
-	struct gap_op *op = op_new(h, GAP_STOP_SCAN, asker);
+		return gap_refuse(why, "no scan is running", -ENOENT);
+	struct gap_op *op = gap_op_new(h, GAP_STOP_SCAN, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[2];
 	if (h->gap.ext.on)
 		host_ext_stop_scan_cmds(h, op);
@@ -346,7 +347,7 @@ static int stop_scan(struct host *h, uint64_t asker, const char *reason, const c
 			     gap_build_scan_enable(p, sizeof p, false, false));
 	h->gap.op[h->gap.scan_op].deadline_ms = 0;
 	h->gap.scan_end_reason = reason;
-	return start(h, op, why);
+	return gap_op_start(h, op, why);
 }
 
 int host_gap_stop_scan(struct host *h, uint64_t asker, const char **why)
@@ -358,16 +359,16 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 		     uint64_t now_ms, const char **why)
 {
 	if (h->gap.connect_op >= 0)
-		return refuse(why, "a connection attempt is in progress; cancel it first",
+		return gap_refuse(why, "a connection attempt is in progress; cancel it first",
 			      -EBUSY);
 	int rc = host_ext_known(h, why);
 	if (rc == 0)
 		rc = host_ext_connect_check(h, c, why);
 	if (rc < 0)
 		return rc;
-	struct gap_op *op = op_new(h, GAP_CONNECT, asker);
+	struct gap_op *op = gap_op_new(h, GAP_CONNECT, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	uint8_t p[GAP_PARAMS_MAX];
 	if (!h->gap.advertising && !h->gap.scanning)
 		add_random_address(h, op);
@@ -389,7 +390,7 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 		host_gap_add(op, HCI_OP_LE_CREATE_CONNECTION, p,
 			     gap_build_create_conn(p, sizeof p, &cc));
 	op->deadline_ms = now_ms + (c->timeout_ms ? c->timeout_ms : GAP_CONNECT_TIMEOUT_MS_DEFAULT);
-	rc = start(h, op, why);
+	rc = gap_op_start(h, op, why);
 	if (rc == 0)
 		h->gap.connect_op = op_index(h, op);
 	return rc;
@@ -397,134 +398,18 @@ int host_gap_connect(struct host *h, uint64_t asker, const struct gap_connect *c
 
 static int cancel_connect(struct host *h, uint64_t asker, const char **why)
 {
-	struct gap_op *op = op_new(h, asker ? GAP_CANCEL_CONNECT : GAP_INTERNAL, asker);
+	struct gap_op *op = gap_op_new(h, asker ? GAP_CANCEL_CONNECT : GAP_INTERNAL, asker);
 	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
+		return gap_refuse(why, "too many GAP requests in progress", -EBUSY);
 	host_gap_add(op, HCI_OP_LE_CREATE_CONNECTION_CANCEL, NULL, 0);
-	return start(h, op, why);
+	return gap_op_start(h, op, why);
 }
 
 int host_gap_cancel_connect(struct host *h, uint64_t asker, const char **why)
 {
 	if (h->gap.connect_op < 0)
-		return refuse(why, "no connection attempt is in progress", -ENOENT);
+		return gap_refuse(why, "no connection attempt is in progress", -ENOENT);
 	return cancel_connect(h, asker, why);
-}
-
-static int on_link(struct host *h, uint16_t handle, const char **why)
-{
-	return host_conn_find(&h->conns, handle)
-		       ? 0
-		       : refuse(why, "no such connection handle (see `hive-ctl connections`)",
-				-ENOTCONN);
-}
-
-/* An operation of one command on one link. */
-static int link_op(struct host *h, enum gap_kind kind, uint64_t asker, uint16_t handle,
-		   uint16_t opcode, const uint8_t *p, int plen, const char **why)
-{
-	if (kind != GAP_LTK_REPLY && on_link(h, handle, why) < 0)
-		return -ENOTCONN;
-	if (kind != GAP_READ_RSSI && kind != GAP_SET_DATA_LENGTH && find_kind(h, kind, handle))
-		return refuse(why, "the same request is in progress on this link", -EBUSY);
-	struct gap_op *op = op_new(h, kind, asker);
-	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
-	op->handle = handle;
-	host_gap_add(op, opcode, p, plen);
-	return start(h, op, why);
-}
-
-int host_gap_disconnect(struct host *h, uint64_t asker, uint16_t handle, uint8_t reason,
-			const char **why)
-{
-	uint8_t p[3];
-	return link_op(h, GAP_DISCONNECT, asker, handle, HCI_OP_DISCONNECT, p,
-		       gap_build_disconnect(p, sizeof p, handle,
-					    reason ? reason : HCI_ERR_REMOTE_USER_TERMINATED),
-		       why);
-}
-
-int host_gap_update(struct host *h, uint64_t asker, const struct gap_conn_update *u,
-		    const char **why)
-{
-	struct host_conn *c = host_conn_find(&h->conns, u->handle);
-	if (c && c->role == 1)
-		return refuse(why, "this side is peripheral: a peripheral asks the central "
-				   "through l2cap (Connection Parameter Update Request), "
-				   "which the host does not send",
-			      -EOPNOTSUPP);
-	if (u->interval_min < 6 || u->interval_max > 3200 || u->interval_min > u->interval_max ||
-	    u->latency > 499 || u->timeout < 10 || u->timeout > 3200)
-		return refuse(why, "connection parameters out of range (interval 6..3200, "
-				   "latency 0..499, supervision timeout 10..3200)",
-			      -EINVAL);
-	uint8_t p[14];
-	return link_op(h, GAP_UPDATE, asker, u->handle, HCI_OP_LE_CONNECTION_UPDATE, p,
-		       gap_build_conn_update(p, sizeof p, u), why);
-}
-
-int host_gap_set_phy(struct host *h, uint64_t asker, uint16_t handle, uint8_t tx, uint8_t rx,
-		     const char **why)
-{
-	uint8_t p[7];
-	return link_op(h, GAP_SET_PHY, asker, handle, HCI_OP_LE_SET_PHY, p,
-		       gap_build_set_phy(p, sizeof p, handle, tx, rx), why);
-}
-
-int host_gap_set_data_length(struct host *h, uint64_t asker, uint16_t handle, uint16_t octets,
-			     uint16_t time, const char **why)
-{
-	if (octets < 27 || octets > 251)
-		return refuse(why, "tx_octets must be 27..251", -EINVAL);
-	if (!time)
-		time = (uint16_t)((octets + 14) * 8);
-	uint8_t p[6];
-	return link_op(h, GAP_SET_DATA_LENGTH, asker, handle, HCI_OP_LE_SET_DATA_LENGTH, p,
-		       gap_build_set_data_length(p, sizeof p, handle, octets, time), why);
-}
-
-int host_gap_read_rssi(struct host *h, uint64_t asker, uint16_t handle, const char **why)
-{
-	uint8_t p[2];
-	return link_op(h, GAP_READ_RSSI, asker, handle, HCI_OP_READ_RSSI, p,
-		       gap_build_handle(p, sizeof p, handle), why);
-}
-
-int host_gap_filter(struct host *h, uint64_t asker, int fop, const struct host_addr *a,
-		    const char **why)
-{
-	struct gap_op *op = op_new(h, GAP_FILTER, asker);
-	if (!op)
-		return refuse(why, "too many GAP requests in progress", -EBUSY);
-	uint8_t p[7];
-	if (fop == 0)
-		host_gap_add(op, HCI_OP_LE_CLEAR_FILTER_ACCEPT_LIST, NULL, 0);
-	else
-		host_gap_add(op, fop == 1 ? HCI_OP_LE_ADD_FILTER_ACCEPT_LIST
-				 : HCI_OP_LE_REMOVE_FILTER_ACCEPT_LIST,
-		    p, gap_build_filter_entry(p, sizeof p, a->type & 1, a->a));
-	return start(h, op, why);
-}
-
-int host_gap_start_encryption(struct host *h, uint64_t asker, uint16_t handle,
-			      const uint8_t ltk[16], uint16_t ediv, const uint8_t rand[8],
-			      const char **why)
-{
-	uint8_t p[28];
-	return link_op(h, GAP_ENCRYPT, asker, handle, HCI_OP_LE_ENABLE_ENCRYPTION, p,
-		       gap_build_enable_encryption(p, sizeof p, handle, rand, ediv, ltk), why);
-}
-
-int host_gap_ltk_reply(struct host *h, uint64_t asker, uint16_t handle, bool found,
-		       const uint8_t ltk[16], const char **why)
-{
-	uint8_t p[18];
-	if (found)
-		return link_op(h, GAP_LTK_REPLY, asker, handle, HCI_OP_LE_LTK_REPLY, p,
-			       gap_build_ltk_reply(p, sizeof p, handle, ltk), why);
-	return link_op(h, GAP_LTK_REPLY, asker, handle, HCI_OP_LE_LTK_NEG_REPLY, p,
-		       gap_build_handle(p, sizeof p, handle), why);
 }
 
 int host_gap_add_irk(struct host *h, const struct host_addr *identity, const uint8_t irk[16])
@@ -590,12 +475,12 @@ void host_gap_internal(struct host *h, uint16_t handle, uint16_t opcode, const u
 		       int plen)
 {
 	const char *why;
-	struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+	struct gap_op *op = gap_op_new(h, GAP_INTERNAL, 0);
 	if (!op)
 		return;
 	op->handle = handle;
 	host_gap_add(op, opcode, p, plen);
-	start(h, op, &why);
+	gap_op_start(h, op, &why);
 }
 
 /* The commands of op are all done. */
@@ -744,7 +629,7 @@ static void link_gone(struct host *h, uint16_t handle)
 
 void host_gap_on_disconnection(struct host *h, uint16_t handle, uint8_t status)
 {
-	struct gap_op *op = find_kind(h, GAP_DISCONNECT, handle);
+	struct gap_op *op = gap_find_kind(h, GAP_DISCONNECT, handle);
 	if (op && op->waiting) {
 		answer(h, op, status, true, status ? hci_error_name(status) : NULL);
 		op_free(h, op);
@@ -757,7 +642,7 @@ void host_gap_on_link_update(struct host *h, enum host_link_kind kind, uint16_t 
 			     uint8_t status)
 {
 	enum gap_kind k = kind == HOST_LINK_PARAMETERS_UPDATED ? GAP_UPDATE : GAP_SET_PHY;
-	struct gap_op *op = find_kind(h, k, handle);
+	struct gap_op *op = gap_find_kind(h, k, handle);
 	if (!op || !op->waiting)
 		return;
 	answer(h, op, status, true, status ? hci_error_name(status) : NULL);
@@ -814,10 +699,10 @@ void host_gap_on_time(struct host *h, uint64_t now_ms)
 	if (h->gap.rpa_next_ms && h->gap.rpa_next_ms <= now_ms) {
 		new_rpa(h, now_ms);
 		if (!radio_busy(h)) {
-			struct gap_op *op = op_new(h, GAP_INTERNAL, 0);
+			struct gap_op *op = gap_op_new(h, GAP_INTERNAL, 0);
 			if (op) {
 				add_random_address(h, op);
-				start(h, op, &why);
+				gap_op_start(h, op, &why);
 			}
 		}
 	}
