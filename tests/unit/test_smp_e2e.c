@@ -534,3 +534,89 @@ Test(smp_e2e, repeated_attempts_across_reconnect_and_restart, .fini = fini, .tim
 	cr_assert_eq(n, 0, "the peripheral has %zu bonds", n);
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 }
+
+/* Our OOB data from one side's smp (16 octets each, as on the air). */
+static bool oob_of(struct e2e *e, struct e2e_side *s, uint8_t c[16], uint8_t r[16])
+{
+	Hive__SmpOobLocal ol = HIVE__SMP_OOB_LOCAL__INIT;
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	sr.op_case = HIVE__SMP_REQUEST__OP_OOB_LOCAL;
+	sr.oob_local = &ol;
+	if (!smp_call(e, s, &sr, "oob"))
+		return false;
+	const Hive__SmpResult *x = e->result->smp;
+	if (!x || x->value_case != HIVE__SMP_RESULT__VALUE_OOB || x->oob->c.len != 16 ||
+	    x->oob->r.len != 16)
+		return e2e_fail(e, "oob: no data in the answer");
+	memcpy(c, x->oob->c.data, 16);
+	memcpy(r, x->oob->r.data, 16);
+	return true;
+}
+
+/* Both sides hold the other's data: the central's app gives the
+ * peripheral's with pair; the peripheral's app answers smp's OOB_DATA
+ * prompt with the central's (an answer without data is refused and the
+ * prompt stays). Both pair with OOB, authenticated, and encrypt. */
+Test(smp_e2e, sc_oob_both_sides_through_the_prompt, .fini = fini, .timeout = 240)
+{
+	E = calloc(1, sizeof *E);
+	cr_assert_not_null(E);
+	struct e2e *e = E;
+	cr_assert(e2e_setup(e, NULL, true), "%s", e->err);
+	Hive__SmpSubscribe ss = HIVE__SMP_SUBSCRIBE__INIT;
+	Hive__SmpRequest sub = HIVE__SMP_REQUEST__INIT;
+	sub.op_case = HIVE__SMP_REQUEST__OP_SUBSCRIBE;
+	sub.subscribe = &ss;
+	cr_assert(smp_call(e, &e->p, &sub, "the peripheral's smp subscription"), "%s", e->err);
+	uint8_t pc[16], pr[16], cc[16], cr_[16];
+	cr_assert(oob_of(e, &e->p, pc, pr), "%s", e->err);
+	cr_assert(oob_of(e, &e->c, cc, cr_), "%s", e->err);
+
+	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
+	p.handle = e->c.handle;
+	p.oob_c = (ProtobufCBinaryData){ 16, pc };
+	p.oob_r = (ProtobufCBinaryData){ 16, pr };
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
+	sr.pair = &p;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SMP;
+	req.smp = &sr;
+	e->c.encrypted = e->p.encrypted = false;
+	e->call_done = false;
+	cr_assert_geq(e2e_send(e, &e->c, "smp", &req), 0);
+	e->call_id = req.id;
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (!(e->p.prompts && e->p.last_prompt == HIVE__SMP_PROMPT__KIND__OOB_DATA) &&
+	       hive_now_ns() < deadline)
+		e2e_pump(e);
+	cr_assert_eq(e->p.last_prompt, HIVE__SMP_PROMPT__KIND__OOB_DATA, "no OOB prompt");
+
+	Hive__SmpUserReply ur = HIVE__SMP_USER_REPLY__INIT;
+	ur.handle = e->p.handle;
+	ur.accept = true;
+	ur.oob_c = (ProtobufCBinaryData){ 16, cc };
+	ur.oob_r = (ProtobufCBinaryData){ 16, cr_ };
+	Hive__SmpRequest ursr = HIVE__SMP_REQUEST__INIT;
+	ursr.op_case = HIVE__SMP_REQUEST__OP_USER_REPLY;
+	ursr.user_reply = &ur;
+	Hive__Request ureq = HIVE__REQUEST__INIT;
+	ureq.op_case = HIVE__REQUEST__OP_SMP;
+	ureq.smp = &ursr;
+	cr_assert_geq(e2e_send(e, &e->p, "smp", &ureq), 0);
+
+	cr_assert(e2e_wait(e, &e->call_done, E2E_DEADLINE_MS, "pair"), "%s", e->err);
+	e->call_id = 0;
+	cr_assert_eq(e->result->status, 0, "pair: %s", e->result->error);
+	const Hive__SmpResult *x = e->result->smp;
+	cr_assert(x && x->value_case == HIVE__SMP_RESULT__VALUE_PAIRED);
+	cr_assert_eq(x->paired->method, HIVE__SMP_METHOD__METHOD_OOB);
+	cr_assert(x->paired->sc);
+	cr_assert(x->paired->authenticated);
+	cr_assert(e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption"),
+		  "%s", e->err);
+	cr_assert(e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption"),
+		  "%s", e->err);
+	cr_assert_eq(e->c.prompts, 0, "the central's app was asked something");
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+}
