@@ -15,7 +15,8 @@
  *   in the peripheral's bond store.
  * - A kill -9 of the peripheral's gatt loses neither: the restarted gatt
  *   gets the bond of the live link back from smp.
- * - Unpairing a connected peer stops its signed writes at once. */
+ * - Unpairing a connected peer stops its signed writes at once.
+ * - Two stacks sharing one bond store file each see only their own bonds. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -263,16 +264,27 @@ static void fini(void)
 	th_cleanup();
 }
 
-static void setup(void)
+/* Both graphs; with shared_ks, both smp actors use that one bond store. */
+static void setup_with(const char *shared_ks)
 {
-	static const char *const psets[] = { "gatt.db=tests/unit/gatt_bond_e2e.json", NULL };
+	static char ks[700];
+	static const char *psets[3] = { "gatt.db=tests/unit/gatt_bond_e2e.json", NULL, NULL };
+	static const char *csets[2] = { NULL, NULL };
+	snprintf(ks, sizeof ks, "smp.keystore=%s", shared_ks ? shared_ks : "");
+	psets[1] = csets[0] = shared_ks ? ks : NULL;
 	memset(&seen_p, 0, sizeof seen_p);
 	memset(&seen_c, 0, sizeof seen_c);
 	E = calloc(1, sizeof *E);
 	cr_assert_not_null(E);
+	E->csets = csets;
 	cr_assert(e2e_setup(E, psets, true), "%s", E->err);
 	cr_assert(subscribe_events(E, &E->p, &seen_p), "%s", E->err);
 	cr_assert(subscribe_events(E, &E->c, &seen_c), "%s", E->err);
+}
+
+static void setup(void)
+{
+	setup_with(NULL);
 }
 
 Test(gatt_bond_e2e, bonded_central_keeps_its_subscription, .fini = fini, .timeout = 240)
@@ -511,4 +523,49 @@ Test(gatt_bond_e2e, unpair_stops_signed_writes, .fini = fini, .timeout = 240)
 	cr_assert(wait_writes(e, 2), "%s", e->err);
 	cr_assert_str_eq(seen_p.written_values[1], "plain",
 			 "a signed write of an unpaired peer was applied");
+}
+
+/* Two stacks (two local identities) sharing one bond store file: after
+ * they pair with each other the file holds both bonds, and each smp lists
+ * only its own. */
+Test(gatt_bond_e2e, two_stacks_share_one_store, .fini = fini, .timeout = 240)
+{
+	char *dir = th_run_dir(), path[600], err[256];
+	cr_assert_not_null(dir);
+	snprintf(path, sizeof path, "%s/shared.sqlite3", dir);
+	free(dir);
+	setup_with(path);
+	struct e2e *e = E;
+	cr_assert(pair(e), "%s", e->err);
+	struct smp_bond b[4];
+	int n = 0;
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (n != 2 && hive_now_ns() < deadline) {
+		struct smp_bonds *s = NULL;
+		cr_assert_eq(smp_bonds_open(&s, path, err, sizeof err), 0, "%s", err);
+		n = smp_bonds_list(s, NULL, b, 4);
+		smp_bonds_close(&s);
+		for (int i = 0; i < 20; i++)
+			e2e_pump(e);
+	}
+	cr_assert_eq(n, 2, "the shared file holds %d bond(s)", n);
+	cr_assert(memcmp(&b[0].local, &b[1].local, sizeof b[0].local) != 0,
+		  "the two bonds must be under two local identities");
+	struct e2e_side *sides[2] = { &e->p, &e->c };
+	for (int k = 0; k < 2; k++) {
+		Hive__SmpBondsQuery q = HIVE__SMP_BONDS_QUERY__INIT;
+		Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+		sr.op_case = HIVE__SMP_REQUEST__OP_BONDS;
+		sr.bonds = &q;
+		cr_assert(smp_call(e, sides[k], &sr, "bonds"), "%s", e->err);
+		const Hive__SmpResult *r = e->result->smp;
+		cr_assert(r && r->value_case == HIVE__SMP_RESULT__VALUE_BONDS);
+		cr_assert_eq(r->bonds->n_bonds, 1, "the %s's smp sees %zu bonds", sides[k]->label,
+			     r->bonds->n_bonds);
+		/* Its bond is with the other side, whose bond is with it. */
+		const Hive__SmpBond *mine = r->bonds->bonds[0];
+		cr_assert(mine->local && mine->peer && mine->local->bdaddr.len == 6 &&
+			  mine->peer->bdaddr.len == 6);
+		cr_assert(memcmp(mine->local->bdaddr.data, mine->peer->bdaddr.data, 6) != 0);
+	}
 }
