@@ -608,3 +608,29 @@ Test(host_e2e_ext, restart_while_advertising_then_advertise_again)
 	cr_assert_eq(seen->adv_data.len, n2);
 	cr_assert_eq(memcmp(seen->adv_data.data, second, n2), 0);
 }
+
+/* Extended scannable advertising: the data is in the scan response (here
+ * longer than a legacy one), which B's active scan asks for and merges. */
+Test(host_e2e_ext, extended_scan_response_merged)
+{
+	struct graph *A = &g[0], *B = &g[1];
+	uint8_t rsp[120];
+	size_t n = long_data(rsp, sizeof rsp);
+	Hive__Advertise adv = HIVE__ADVERTISE__INIT;
+	adv.connectable = false;
+	adv.extended = true;
+	adv.raw_scan_response.data = rsp;
+	adv.raw_scan_response.len = n;
+	Hive__Request r = HIVE__REQUEST__INIT;
+	r.op_case = HIVE__REQUEST__OP_ADVERTISE;
+	r.advertise = &adv;
+	const Hive__Result *res = final_result(A, request(A, &r));
+	cr_assert_eq(res->status, 0, "advertise: %s", res->error);
+	uint8_t a_addr[6];
+	memcpy(a_addr, res->advertise->own->bdaddr.data, 6);
+	const Hive__ScanReport *seen = scan_for(B, a_addr);
+	cr_assert(seen->extended && seen->scannable && !seen->connectable);
+	cr_assert(seen->has_scan_response);
+	cr_assert_eq(seen->scan_response.len, n);
+	cr_assert_eq(memcmp(seen->scan_response.data, rsp, n), 0);
+}
