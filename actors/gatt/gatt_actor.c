@@ -291,9 +291,10 @@ int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name)
 
 /* ---- snapshot ------------------------------------------------------------------------------- */
 
-#define SNAP_VERSION 4 /* 2: + the app requests in progress; 3: + the client
+#define SNAP_VERSION 5 /* 2: + the app requests in progress; 3: + the client
 			* requests outstanding on each bearer; 4: + value
-			* providers and the peer requests waiting for one */
+			* providers and the peer requests waiting for one;
+			* 5: + Client Supported Features and change-awareness */
 #define SNAP_PENDING_MAX 32
 
 int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
@@ -402,6 +403,25 @@ int gatt_actor_snapshot(struct gatt_actor *self, uint8_t *buf, size_t cap)
 	}
 	if (wr_ok(&w))
 		buf[at] = nw;
+	/* Robust caching: what each client enabled, and whether it is
+	 * change-unaware (gatt_robust.c). */
+	at = w.len;
+	uint8_t nr = 0;
+	wr_u8(&w, 0);
+	for (int i = 0; i < GATT_ACTOR_MAX_CONN; i++) {
+		const struct gatt_actor_conn *c = &self->conns[i];
+		uint8_t features, state;
+		if (!c->used ||
+		    !gatt_server_robust_state(self->server, c->handle, &features, &state) ||
+		    (!features && !state))
+			continue;
+		wr_le16(&w, c->handle);
+		wr_u8(&w, features);
+		wr_u8(&w, state);
+		nr++;
+	}
+	if (wr_ok(&w))
+		buf[at] = nr;
 	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
 }
 
@@ -482,6 +502,13 @@ int gatt_actor_restore(struct gatt_actor *self, const uint8_t *buf, size_t len)
 		uint16_t h = rd_le16(&r);
 		if (rd_ok(&r))
 			gatt_server_provider_abandoned(self->server, handle, op, h, &self->sout);
+	}
+	uint8_t nrob = version >= 5 ? rd_u8(&r) : 0;
+	for (uint8_t i = 0; i < nrob && rd_ok(&r); i++) {
+		uint16_t handle = rd_le16(&r);
+		uint8_t features = rd_u8(&r), state = rd_u8(&r);
+		if (rd_ok(&r))
+			gatt_server_set_robust_state(self->server, handle, features, state);
 	}
 	return rd_end(&r) ? 0 : -EBADMSG;
 }

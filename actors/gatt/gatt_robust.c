@@ -73,6 +73,29 @@ int gatt_server_db_changed(struct gatt_server *s, uint16_t start, uint16_t end,
 	return gatt_server_service_changed(s, start, end, out);
 }
 
+bool gatt_server_robust_state(const struct gatt_server *s, uint16_t conn, uint8_t *features,
+			      uint8_t *state)
+{
+	const struct gatt_conn *c = gatt_server_conn(s, conn);
+	if (!c)
+		return false;
+	*features = c->client_features;
+	*state = (uint8_t)(c->change_unaware | c->oos_sent << 1);
+	return true;
+}
+
+int gatt_server_set_robust_state(struct gatt_server *s, uint16_t conn, uint8_t features,
+				 uint8_t state)
+{
+	struct gatt_conn *c = gatt_server_conn(s, conn);
+	if (!c)
+		return -ENOENT;
+	c->client_features = features & 0x07;
+	c->change_unaware = state & 1;
+	c->oos_sent = state & 2;
+	return 0;
+}
+
 bool gatt_server_change_aware(const struct gatt_server *s, uint16_t conn)
 {
 	const struct gatt_conn *c = gatt_server_conn(s, conn);

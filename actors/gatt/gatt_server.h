@@ -152,6 +152,13 @@ int gatt_server_db_changed(struct gatt_server *s, uint16_t start, uint16_t end,
 			   struct att_outbox *out);
 /* False while conn is change-unaware. */
 bool gatt_server_change_aware(const struct gatt_server *s, uint16_t conn);
+/* A connection's Client Supported Features and robust caching state, for
+ * the snapshot: bit 0 change-unaware, bit 1 told (Out Of Sync sent).
+ * Get: false for an unknown conn. Set: -ENOENT. */
+bool gatt_server_robust_state(const struct gatt_server *s, uint16_t conn, uint8_t *features,
+			      uint8_t *state);
+int gatt_server_set_robust_state(struct gatt_server *s, uint16_t conn, uint8_t features,
+				 uint8_t state);
 /* Indicates Service Changed (start..end) to every subscriber. */
 int gatt_server_service_changed(struct gatt_server *s, uint16_t start, uint16_t end,
 				struct att_outbox *out);

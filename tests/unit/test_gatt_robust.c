@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../actors/gatt/gatt_actor.h"
 #include "../../actors/gatt/gatt_server.h"
 
 #define P(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
@@ -203,4 +204,47 @@ Test(gatt_robust, runtime_changes_keep_handles_and_recompute_the_hash)
 	cr_assert_eq(memcmp(before, gatt_db_hash(f.db), 16), 0, "the hash is not the old one");
 	X(&f, 2, P(0x0a, 0x1b, 0x00), P(0x01, 0x0a, 0x1b, 0x00, 0x01));
 	fx_fini(&f);
+}
+
+/* A restarted gatt resumes each client's robust caching state and the
+ * value providers from its snapshot. */
+Test(gatt_robust, the_snapshot_keeps_robust_caching_and_providers)
+{
+	struct gatt_actor a, b;
+	char err[256];
+	static uint8_t snap[8192];
+	cr_assert_eq(gatt_actor_init(&a, NULL, "snap", err, sizeof err), 0, "%s", err);
+	cr_assert_eq(gatt_actor_connected(&a, 0x40), 0);
+	cr_assert_eq(gatt_actor_on_att(&a, 0x40, (const uint8_t[]){ 0x12, 0x0d, 0x00, 0x01 }, 4, 1),
+		     0);
+	cr_assert_eq(gatt_providers_register(&a.providers, a.server, a.db, "app", 0x03, false), 0);
+	static const uint8_t v = 1;
+	struct gatt_char_def c = { .uuid = att_uuid16(0x2a56), .props = GATT_PROP_READ,
+				   .perm = GATT_PERM_READ, .value = &v, .len = 1 };
+	struct att_uuid u = att_uuid16(0x1815);
+	uint16_t end;
+	int h = gatt_db_append_service(a.db, &u, &c, 1, &end);
+	cr_assert_gt(h, 0);
+	gatt_actor_reset_outboxes(&a);
+	gatt_server_db_changed(a.server, (uint16_t)h, end, &a.sout);
+	cr_assert_not(gatt_server_change_aware(a.server, 0x40));
+	int n = gatt_actor_snapshot(&a, snap, sizeof snap);
+	cr_assert_gt(n, 0);
+	gatt_actor_fini(&a);
+
+	cr_assert_eq(gatt_actor_init(&b, NULL, "snap", err, sizeof err), 0, "%s", err);
+	cr_assert_eq(gatt_actor_restore(&b, snap, (size_t)n), 0);
+	cr_assert_not(gatt_server_change_aware(b.server, 0x40));
+	uint8_t features, state;
+	cr_assert(gatt_server_robust_state(b.server, 0x40, &features, &state));
+	cr_assert_eq(features, GATT_CLIENT_FEAT_ROBUST_CACHING);
+	cr_assert_str_eq(gatt_providers_name(&b.providers, 0x03), "app");
+	cr_assert(gatt_db_get(b.db, 0x03)->provided);
+	/* The first request after the restart is still told. */
+	gatt_actor_reset_outboxes(&b);
+	cr_assert_eq(gatt_actor_on_att(&b, 0x40, (const uint8_t[]){ 0x0a, 0x05, 0x00 }, 3, 2), 0);
+	cr_assert_eq(b.sout.n_pdus, 1);
+	cr_assert_eq(b.sout.pdus[0].len, 5);
+	cr_assert_eq(b.sout.pdus[0].pdu[4], ATT_ECODE_DATABASE_OUT_OF_SYNC);
+	gatt_actor_fini(&b);
 }
