@@ -24,7 +24,9 @@ void host_fini(struct host *h)
 int host_resume(struct host *h, const uint8_t *snap, size_t len)
 {
 	struct host_snapshot_ctrl sc;
-	if (host_conn_snapshot_read(&h->conns, &sc, snap, len) < 0)
+	struct host_bredr_snap bs;
+	int skip = host_bredr_snapshot_read(&bs, snap, len);
+	if (skip < 0 || host_conn_snapshot_read(&h->conns, &sc, snap + skip, len - (size_t)skip) < 0)
 		return -EBADMSG;
 	memcpy(h->ctrl.bdaddr, sc.bdaddr, 6);
 	h->ctrl.le_buf.acl_len = sc.acl_len;
@@ -40,6 +42,7 @@ int host_resume(struct host *h, const uint8_t *snap, size_t len)
 	}
 	/* The controller may hold the predecessor's packets: a few connection
 	 * events send them (BR/EDR links: the 50 ms floor). */
+	host_bredr_resume(h, &bs); /* the BR/EDR links and pool, before the debt */
 	if (host_conn_count(&h->conns))
 		host_acl_resume(&h->acl, h->now_ms + 50 + 4 * (longest < 1000 ? longest : 1000));
 	h->ready = true;
@@ -54,7 +57,11 @@ int host_snapshot(const struct host *h, uint8_t *out, size_t cap)
 	memcpy(sc.bdaddr, h->ctrl.bdaddr, 6);
 	sc.acl_len = h->acl.mtu;
 	sc.acl_num = (uint16_t)h->acl.total;
-	return host_conn_snapshot_write(&h->conns, &sc, out, cap);
+	int n = host_bredr_snapshot_write(h, out, cap);
+	if (n < 0)
+		return n;
+	int m = host_conn_snapshot_write(&h->conns, &sc, out + n, cap - (size_t)n);
+	return m < 0 ? m : n + m;
 }
 
 void host_on_hci(struct host *h, int type, const uint8_t *p, size_t len, uint64_t now_ms)

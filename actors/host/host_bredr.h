@@ -134,6 +134,23 @@ void host_bredr_setup(struct host *h);
 void host_bredr_cmd_done(struct host *h, const struct host_cmd_done *d);
 void host_bredr_on_time(struct host *h, uint64_t now_ms);
 uint64_t host_bredr_deadline(const struct host *h);
+/* The BR/EDR part of the host's snapshot (written before the connection
+ * table's, so a snapshot without it still reads): which links are BR/EDR,
+ * the BR/EDR buffers and settings. write returns its length or -EMSGSIZE;
+ * read returns the octets it took (0: the snapshot has no BR/EDR part) or
+ * -EBADMSG, and resume applies it after the table came back. */
+struct host_bredr_snap {
+	bool enabled;
+	uint8_t scan;
+	bool reject;
+	uint8_t n;
+	uint16_t handle[16];
+	uint16_t br_mtu, br_total;
+};
+int host_bredr_snapshot_write(const struct host *h, uint8_t *out, size_t cap);
+int host_bredr_snapshot_read(struct host_bredr_snap *s, const uint8_t *p, size_t len);
+void host_bredr_resume(struct host *h, const struct host_bredr_snap *s);
+
 /* Hooks of the generic handlers. */
 void host_bredr_on_encryption_change(struct host *h, uint16_t handle, uint8_t status,
 				     bool enabled);

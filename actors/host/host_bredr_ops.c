@@ -79,6 +79,73 @@ void host_bredr_setup(struct host *h)
 	bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_SCAN_ENABLE, p, 1);
 }
 
+/* ---- snapshot ----------------------------------------------------------- */
+
+/* Not a version of the connection table's snapshot (which starts with 1). */
+#define BREDR_SNAP_MAGIC 0xb7
+
+int host_bredr_snapshot_write(const struct host *h, uint8_t *out, size_t cap)
+{
+	const struct host_bredr *b = &h->bredr;
+	if (!b->enabled)
+		return 0; /* LE only: the table's snapshot as it always was */
+	struct wr w = wr_init(out, cap);
+	unsigned n = 0;
+	for (unsigned i = 0; i < HOST_LINKS_MAX; i++)
+		n += h->conns.c[i].in_use && h->conns.c[i].bredr;
+	wr_u8(&w, BREDR_SNAP_MAGIC);
+	wr_u8(&w, (uint8_t)((b->reject ? 0x80 : 0) | b->scan));
+	wr_u8(&w, (uint8_t)n);
+	for (unsigned i = 0; i < HOST_LINKS_MAX; i++)
+		if (h->conns.c[i].in_use && h->conns.c[i].bredr)
+			wr_le16(&w, h->conns.c[i].handle);
+	wr_le16(&w, h->acl.br_mtu);
+	wr_le16(&w, (uint16_t)h->acl.br_total);
+	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
+}
+
+int host_bredr_snapshot_read(struct host_bredr_snap *s, const uint8_t *p, size_t len)
+{
+	memset(s, 0, sizeof *s);
+	if (!len || p[0] != BREDR_SNAP_MAGIC)
+		return 0;
+	struct rd r = rd_init(p, len);
+	rd_u8(&r);
+	uint8_t flags = rd_u8(&r);
+	s->n = rd_u8(&r);
+	if (!rd_ok(&r) || s->n > 16 || (flags & 0x7c))
+		return -EBADMSG;
+	for (unsigned i = 0; i < s->n; i++)
+		s->handle[i] = rd_le16(&r);
+	s->br_mtu = rd_le16(&r);
+	s->br_total = rd_le16(&r);
+	if (!rd_ok(&r))
+		return -EBADMSG;
+	s->enabled = true;
+	s->scan = flags & (HCI_SCAN_INQUIRY | HCI_SCAN_PAGE);
+	s->reject = flags & 0x80;
+	return (int)(len - r.left);
+}
+
+void host_bredr_resume(struct host *h, const struct host_bredr_snap *s)
+{
+	struct host_bredr *b = &h->bredr;
+	if (!s->enabled)
+		return;
+	b->enabled = true;
+	b->scan = s->scan;
+	b->reject = s->reject;
+	for (unsigned i = 0; i < s->n; i++) {
+		struct host_conn *c = host_conn_find(&h->conns, s->handle[i]);
+		if (!c)
+			continue;
+		c->bredr = true;
+		host_acl_link_set_bredr(&h->acl, s->handle[i]);
+	}
+	if (s->br_total)
+		host_acl_set_bredr_buffers(&h->acl, s->br_mtu, s->br_total);
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 struct host_bredr_event *bredr_out(struct host *h, enum host_bredr_kind kind)

@@ -645,3 +645,47 @@ Test(host_bredr, requests_refused_when_the_controller_has_no_bredr)
 		     "an LE-only controller was sent BR/EDR commands");
 	host_fini(&le);
 }
+
+Test(host_bredr, snapshot_keeps_the_bredr_links_and_pool)
+{
+	connect_0001();
+	uint8_t snap[HOST_SNAPSHOT_MAX];
+	int n = host_snapshot(&h, snap, sizeof snap);
+	cr_assert_gt(n, 0);
+	struct host r;
+	host_init(&r, 2000);
+	cr_assert_eq(host_resume(&r, snap, (size_t)n), 0);
+	struct host_conn *c = host_conn_find(&r.conns, 0x0001);
+	cr_assert_not_null(c);
+	cr_assert(c->bredr, "the restarted host took the BR/EDR link for LE");
+	cr_assert(r.bredr.enabled);
+	cr_assert_eq(r.bredr.scan, HCI_SCAN_PAGE);
+	cr_assert_eq(r.acl.br_total, 4);
+	cr_assert_eq(r.acl.br_mtu, 1021);
+	uint8_t frame[300] = { 0x28, 0x01, 0x40, 0x00 };
+	cr_assert_eq(host_on_l2cap(&r, 0x0001, frame, sizeof frame), 0);
+	uint8_t out[1100];
+	int type = 0;
+	cr_assert_eq(r.acl.br_free, 0, "the predecessor's packets may still be in the controller");
+	host_on_time(&r, 10000); /* their time is over */
+	cr_assert_eq(r.acl.br_free, 4);
+	int len = 0;
+	for (int i = 0; i < 3 && type != HOST_HCI_ACL; i++) /* commands (a refresh) go first */
+		len = host_next_hci(&r, r.now_ms, out, sizeof out, &type);
+	cr_assert_eq(type, HOST_HCI_ACL);
+	cr_assert_eq(len, 4 + 300, "the BR/EDR fragment size was lost");
+	/* A truncated BR/EDR part is refused; an LE-only snapshot still reads. */
+	cr_assert_eq(host_resume(&r, snap, 5), -EBADMSG);
+	host_fini(&r);
+	struct host le;
+	host_init(&le, 2000);
+	host_acl_set_buffers(&le.acl, 27, 2);
+	n = host_snapshot(&le, snap, sizeof snap);
+	cr_assert_eq(snap[0], 1, "an LE-only snapshot changed its format");
+	struct host r2;
+	host_init(&r2, 2000);
+	cr_assert_eq(host_resume(&r2, snap, (size_t)n), 0);
+	cr_assert_not(r2.bredr.enabled);
+	host_fini(&r2);
+	host_fini(&le);
+}
