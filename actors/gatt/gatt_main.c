@@ -13,7 +13,9 @@
  *
  * In: ChannelPdu on CID 4 (from l2cap), LinkEvent (from host), Request.gatt
  * (from apps). Out: ChannelPdu (handle, CID 4) to l2cap, Result.gatt to the
- * asker, GattEvent to the apps that sent subscribe_events. */
+ * asker, GattEvent to the apps that sent subscribe_events. Bonds with smp
+ * (gatt_smp.c): SmpEvent gatt_bond/gatt_unbond in, Request smp gatt_record,
+ * sign_counters and gatt_sync out (--set smp=NAME, default "smp"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,7 +23,9 @@
  * ltk_requested). From l2cap: ChannelPdu on CID 0x0006. To l2cap:
  * ChannelPdu. To host: Request start_encryption, ltk_reply, hci_command
  * (Disconnect after the SMP timeout); SmpEvent resolving_list. To gatt:
- * SmpEvent signing_keys. Apps: Request smp (smp.proto), SmpEvent. */
+ * SmpEvent signing_keys, gatt_bond and gatt_unbond; from gatt: Request smp
+ * gatt_record, sign_counters, gatt_sync (smp_gatt.c). Apps: Request smp
+ * (smp.proto), SmpEvent. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
