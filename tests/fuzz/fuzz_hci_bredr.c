@@ -5,7 +5,9 @@
  * 257 octets): kind bit 0 ACL instead of an event,
  * bit 1 also an L2CAP frame to send on handle 0x0001, bit 2 time passes,
  * bit 3 starts BR/EDR requests (inquiry, connect, name, authenticate,
- * role switch, flush) first. The outputs are drained after each packet. */
+ * role switch, flush) first. The outputs are drained after each packet.
+ * The whole input is also read as a host snapshot (its BR/EDR part first,
+ * host_bredr_snapshot_read, then the connection table). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,6 +39,11 @@ static void requests(struct host *h)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct host h;
+	host_init(&h, 100);
+	if (host_resume(&h, data, size) == 0 &&
+	    (h.acl.br_free > h.acl.br_total || h.acl.free > h.acl.total))
+		__builtin_trap();
+	host_fini(&h);
 	host_init(&h, 100);
 	h.ctrl.features[6] = 0x08; /* Secure Simple Pairing */
 	host_acl_set_buffers(&h.acl, 27, 3);
