@@ -385,6 +385,14 @@ int ctl_cmd_sdp(struct ctl *c, int argc, char **argv)
 		if (res && res->domain == HIVE__RESULT__DOMAIN__L2CAP && res->status == 2) {
 			hive__result__free_unpacked(res, NULL);
 			ctl_fail(c, cmd, "the peer has no SDP server (PSM 0x0001 not supported)");
+		} else if (res && res->status == -EINVAL) {
+			hive__result__free_unpacked(res, NULL);
+			ctl_fail(c, cmd, "link 0x%04lx is not a BR/EDR link: SDP runs over BR/EDR "
+				 "(connect with the peer's address)", handle);
+		} else if (res && res->status == -ENOENT) {
+			hive__result__free_unpacked(res, NULL);
+			ctl_fail(c, cmd, "%s has no link 0x%04lx ('connections' lists them)", o.to,
+				 handle);
 		} else {
 			fail_result(c, cmd, o.to, res, &w);
 		}
