@@ -594,3 +594,36 @@ Test(vctrl_cmd, random_address_rules)
 		     HCI_COMMAND_DISALLOWED);
 	rig_free(g);
 }
+
+/* --no-extended: a controller without LE Extended Advertising, so that
+ * hosts' legacy paths can be tested on the same radio. */
+Test(vctrl_cmd, no_extended_hides_the_feature_and_its_commands)
+{
+	for (int off = 0; off < 2; off++) {
+		struct vctrl_config cfg;
+		vctrl_config_default(&cfg);
+		cfg.count = 1;
+		cfg.no_extended = off;
+		struct rig *g = rig_new_cfg(&cfg);
+		uint8_t ret[256];
+		size_t n;
+		rig_cmd(g, 0, HCI_LE_READ_LOCAL_SUPPORTED_FEATURES, NULL, 0);
+		cr_assert_eq(rig_expect_cc(g, 0, HCI_LE_READ_LOCAL_SUPPORTED_FEATURES, ret, &n), 0);
+		cr_assert_eq(n, 8);
+		cr_assert_eq(!!(ret[1] & 0x10), !off, "bit 12 LE Extended Advertising");
+		rig_cmd(g, 0, HCI_READ_LOCAL_SUPPORTED_COMMANDS, NULL, 0);
+		cr_assert_eq(rig_expect_cc(g, 0, HCI_READ_LOCAL_SUPPORTED_COMMANDS, ret, &n), 0);
+		cr_assert_eq(n, 64);
+		cr_assert_eq(ret[36] & 0xfe, off ? 0 : 0xfe, "octet 36: the advertising sets");
+		cr_assert_eq(ret[37] & 0xe3, off ? 0 : 0xe3, "octet 37: sets, scan, connect");
+		cr_assert_eq(ret[26] & 0x1f, 0x1f, "the legacy commands stay");
+		/* An extended command is unknown; the legacy family works. */
+		uint8_t en[6] = { 0 };
+		rig_cmd(g, 0, HCI_LE_SET_EXTENDED_ADVERTISING_ENABLE, en, 2);
+		cr_assert_eq(rig_expect_cc(g, 0, HCI_LE_SET_EXTENDED_ADVERTISING_ENABLE, NULL, NULL),
+			     off ? HCI_UNKNOWN_COMMAND : 0);
+		if (off)
+			rig_legacy_adv(g, 0, HCI_ADV_IND, (const uint8_t *)"\x02\x01\x06", 3);
+		rig_free(g);
+	}
+}
