@@ -258,10 +258,16 @@ static void smp_peer(const uint8_t wire[6], struct smp_addr *out)
 		out->a[i] = wire[5 - i];
 }
 
+static uint64_t now_of(const struct smp_actor *s)
+{
+	return s->ops.now_ms ? s->ops.now_ms(s->ops.arg) : 0;
+}
+
 /* Asks the subscribed apps; false when none is there (the policy answers). */
 static bool prompt(struct smp_actor *s, struct smp_bredr_link *l, uint8_t kind, uint32_t number)
 {
 	bool asked = false;
+	l->prompt_deadline = now_of(s) + s->set.prompt_timeout_ms;
 	for (unsigned i = 0; i < s->nsubscribers; i++) {
 		struct smp_act *a = smp_act_new(s, SMP_ACT_PROMPT, l->handle);
 		if (!a)
@@ -451,6 +457,35 @@ void smp_bredr_event(struct smp_bredr *b, struct smp_actor *s, const struct smp_
 	default:
 		break;
 	}
+}
+
+void smp_bredr_tick(struct smp_bredr *b, struct smp_actor *s, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < SMP_BREDR_LINKS; i++) {
+		struct smp_bredr_link *l = &b->link[i];
+		if (!l->used || !l->prompt || now_ms < l->prompt_deadline)
+			continue;
+		uint8_t kind = l->prompt;
+		l->prompt = SMP_PROMPT_NONE;
+		snprintf(b->log, sizeof b->log,
+			 "BR/EDR conn=0x%04x: nobody answered the pairing prompt within %u ms: refused",
+			 l->handle, s->set.prompt_timeout_ms);
+		if (kind == SMP_PROMPT_PASSKEY_ENTRY)
+			passkey_answer(b, l, false, 0);
+		else
+			confirm_answer(b, l, false);
+	}
+}
+
+uint64_t smp_bredr_deadline(const struct smp_bredr *b)
+{
+	uint64_t t = 0;
+	for (unsigned i = 0; i < SMP_BREDR_LINKS; i++) {
+		const struct smp_bredr_link *l = &b->link[i];
+		if (l->used && l->prompt && (!t || l->prompt_deadline < t))
+			t = l->prompt_deadline;
+	}
+	return t;
 }
 
 bool smp_bredr_user_reply(struct smp_bredr *b, struct smp_actor *s, const char *asker,

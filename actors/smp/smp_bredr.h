@@ -58,6 +58,7 @@ struct smp_bredr_link {
 	bool peer_io_known;
 	uint8_t peer_io, peer_auth_req;
 	uint8_t prompt;    /* enum smp_prompt waiting for a user reply */
+	uint64_t prompt_deadline; /* unanswered by then: refused */
 	bool pin_prompt;   /* the passkey entry prompt asks a PIN */
 };
 
@@ -102,6 +103,11 @@ void smp_bredr_event(struct smp_bredr *b, struct smp_actor *s, const struct smp_
  * the asker is in s's outbox), false when the link has none. */
 bool smp_bredr_user_reply(struct smp_bredr *b, struct smp_actor *s, const char *asker,
 			  uint64_t id, uint16_t handle, bool accept, uint32_t passkey);
+
+/* Prompts nobody answered in time are refused (the negative reply). Call
+ * when smp_bredr_deadline() passed; the deadline is 0 when none waits. */
+void smp_bredr_tick(struct smp_bredr *b, struct smp_actor *s, uint64_t now_ms);
+uint64_t smp_bredr_deadline(const struct smp_bredr *b);
 
 struct smp_link_key_info {
 	uint8_t local[6], peer[6];

@@ -438,7 +438,9 @@ static void flush(struct smp_main *m)
 		hive_snapshot_save(m->a, snap, n);
 	}
 
-	uint64_t due = smp_actor_next_deadline(&m->s);
+	uint64_t due = smp_actor_next_deadline(&m->s), bdue = smp_bredr_deadline(&m->bredr);
+	if (bdue && (!due || bdue < due))
+		due = bdue;
 	if (due != m->timer_due) {
 		if (m->timer > 0)
 			hive_timer_cancel(m->a, m->timer);
@@ -457,6 +459,7 @@ static void on_timer(struct hive_actor *a, void *arg)
 	m->timer = 0;
 	m->timer_due = 0;
 	smp_actor_tick(&m->s);
+	smp_bredr_tick(&m->bredr, &m->s, now_ms(NULL));
 	flush(m);
 }
 

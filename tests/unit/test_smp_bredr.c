@@ -238,3 +238,37 @@ Test(smp_bredr, a_failed_pairing_is_reported_and_a_peer_without_link_refused)
 	smp_bredr_event(&b, &s, &q);
 	hci_out(0x042d);
 }
+
+static uint64_t fake_now;
+
+static uint64_t clock_now(void *arg)
+{
+	return fake_now;
+}
+
+Test(smp_bredr, an_unanswered_prompt_is_refused_at_its_deadline)
+{
+	subscribe();
+	s.ops.now_ms = clock_now;
+	s.set.prompt_timeout_ms = 1000;
+	fake_now = 5000;
+	struct smp_bredr_in io = { .kind = SMP_BR_IO_CAPABILITY_RESPONSE, .handle = 1, .io = 1,
+				   .auth_req = 0x05 };
+	memcpy(io.addr, PEER, 6);
+	smp_bredr_event(&b, &s, &io);
+	ev(SMP_BR_USER_CONFIRMATION_REQUEST, PEER, 42);
+	cr_assert_eq(b.nout, 0);
+	cr_assert_eq(smp_bredr_deadline(&b), 6000);
+	smp_bredr_tick(&b, &s, 5999);
+	cr_assert_eq(b.nout, 0, "refused before its time");
+	smp_bredr_tick(&b, &s, 6000);
+	hci_out(0x042d);
+	cr_assert_eq(smp_bredr_deadline(&b), 0);
+	cr_assert_neq(b.log[0], 0);
+	/* A passkey prompt: the passkey negative reply. */
+	smp_bredr_out_clear(&b);
+	ev(SMP_BR_USER_PASSKEY_REQUEST, PEER, 0);
+	smp_bredr_out_clear(&b);
+	smp_bredr_tick(&b, &s, 7000);
+	hci_out(0x042f);
+}
