@@ -515,6 +515,11 @@ static void on_bredr(struct hive_actor *a, const char *source, const Hive__Envel
 		     void *arg)
 {
 	struct smp_main *m = arg;
+	/* Link keys come in these: only the host's are believed. */
+	if (strcmp(source, m->host) != 0) {
+		HLOG_WARN(a, "BR/EDR event from %s ignored: only %s sends them", source, m->host);
+		return;
+	}
 	smp_bredr_on_event(&m->bredr, &m->s, env->bredr_event);
 	flush(m);
 }

@@ -497,4 +497,22 @@ Test(bredr_e2e, legacy_pin_pairing_through_the_delegate)
 	cr_assert_eq(ktype, 0x00, "a combination key, got type %u", ktype);
 	cr_assert(link_keys(e, &e->p, &n, kpeer, &ktype), "%s", e->err);
 	cr_assert_eq(n, 1);
+	/* An app posing as the host cannot plant a link key in smp's store. */
+	uint8_t fake[16];
+	memset(fake, 0xee, sizeof fake);
+	Hive__BredrEvent lk = HIVE__BREDR_EVENT__INIT;
+	lk.kind = HIVE__BREDR_EVENT__KIND__LINK_KEY;
+	lk.handle = e->c.handle;
+	lk.bdaddr.data = peer_addr;
+	lk.bdaddr.len = 6;
+	lk.link_key.data = fake;
+	lk.link_key.len = 16;
+	lk.key_type = 5;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_BREDR_EVENT;
+	env.bredr_event = &lk;
+	cr_assert_eq(hive_send(e->c.a, "smp", &env), 0);
+	cr_assert(link_keys(e, &e->c, &n, kpeer, &ktype), "%s", e->err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ktype, 0x00, "the planted key replaced the real one");
 }
