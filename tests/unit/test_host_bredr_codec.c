@@ -689,3 +689,60 @@ Test(host_bredr, snapshot_keeps_the_bredr_links_and_pool)
 	host_fini(&r2);
 	host_fini(&le);
 }
+
+/* Two pools: LE fragments use the LE buffers, BR/EDR ones the BR/EDR
+ * buffers, and completions give each back to its own pool; without BR/EDR
+ * buffers of its own (LE Read Buffer Size said 0) both share one pool. */
+Test(host_bredr, acl_pools_separate_and_shared)
+{
+	struct host_acl a;
+	uint8_t frame[60] = { 56, 0x00, 0x40, 0x00 }, out[1100];
+	host_acl_init(&a, 27, 2);
+	host_acl_set_bredr_buffers(&a, 1021, 1);
+	cr_assert_eq(host_acl_link_add(&a, 0x0001), 0);
+	cr_assert_eq(host_acl_link_set_bredr(&a, 0x0001), 0);
+	cr_assert_eq(host_acl_link_set_bredr(&a, 0x0009), -ENOENT);
+	cr_assert_eq(host_acl_link_add(&a, 0x0040), 0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(host_acl_tx_submit(&a, 0x0001, frame, sizeof frame), 0);
+		cr_assert_eq(host_acl_tx_submit(&a, 0x0040, frame, sizeof frame), 0);
+	}
+	unsigned le = 0, br = 0;
+	int n;
+	while ((n = host_acl_tx_next(&a, out, sizeof out)) > 0) {
+		uint16_t handle = (uint16_t)(out[0] | (out[1] & 0x0f) << 8);
+		if (handle == 0x0001) {
+			br++;
+			cr_assert_eq(n, 4 + 60, "a BR/EDR frame was cut to the LE size");
+		} else {
+			le++;
+			cr_assert_eq(n, 4 + 27);
+		}
+	}
+	cr_assert_eq(br, 1, "BR/EDR used more buffers than its pool has");
+	cr_assert_eq(le, 2, "LE used more buffers than its pool has");
+	cr_assert_eq(host_acl_completed(&a, 0x0001, 1), 1);
+	cr_assert_eq(a.br_free, 1);
+	cr_assert_eq(a.free, 0, "a BR/EDR completion freed an LE buffer");
+	cr_assert_eq(host_acl_tx_next(&a, out, sizeof out), 4 + 60);
+	cr_assert_eq(host_acl_pending(&a, 0x0001), 0);
+	cr_assert_eq(host_acl_pending(&a, 0x0040), 4, "the LE frames' fragments left");
+	/* A BR/EDR link going away gives its buffers back to its pool. */
+	cr_assert_geq(host_acl_link_remove(&a, 0x0001), 0);
+	cr_assert_eq(a.br_free, 1);
+	host_acl_fini(&a);
+
+	host_acl_init(&a, 1021, 2);
+	cr_assert_eq(host_acl_link_add(&a, 0x0001), 0);
+	cr_assert_eq(host_acl_link_set_bredr(&a, 0x0001), 0);
+	cr_assert_eq(host_acl_link_add(&a, 0x0040), 0);
+	cr_assert_eq(host_acl_tx_submit(&a, 0x0001, frame, sizeof frame), 0);
+	cr_assert_eq(host_acl_tx_submit(&a, 0x0040, frame, sizeof frame), 0);
+	cr_assert_eq(host_acl_tx_submit(&a, 0x0040, frame, sizeof frame), 0);
+	unsigned sent = 0;
+	while (host_acl_tx_next(&a, out, sizeof out) > 0)
+		sent++;
+	cr_assert_eq(sent, 2, "one shared pool of two buffers");
+	cr_assert_eq(a.free, 0);
+	host_acl_fini(&a);
+}
