@@ -93,6 +93,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg[k].confirm_just_works = (c & 0x80) != 0;
 		cfg[k].identity.type = 0;
 	}
+	/* Legacy OOB and SC together on a side: Secure Connections OOB data
+	 * too, made by that side (a fixed key pair) and held by the other, so
+	 * the confirm check, f6 with ra/rb and the mutations of both run. */
+	for (int k = 0; k < 2; k++) {
+		if (!cfg[k].oob_present || !(cfg[k].auth_req & SMP_AUTH_SC))
+			continue;
+		struct smp_p256 key;
+		uint8_t c[16];
+		memset(cfg[k].sc_oob_priv, 0x11 + k, sizeof cfg[k].sc_oob_priv);
+		memset(cfg[k].sc_oob_r, 0xa0 + k, sizeof cfg[k].sc_oob_r);
+		if (smp_sc_oob_data(cfg[k].sc_oob_priv, cfg[k].sc_oob_r, &key, c) != 0)
+			continue;
+		cfg[k].sc_oob_local = true;
+		cfg[!k].sc_oob_peer = true;
+		memcpy(cfg[!k].sc_oob_peer_r, cfg[k].sc_oob_r, 16);
+		memcpy(cfg[!k].sc_oob_peer_c, c, 16);
+	}
 	struct smp_addr a = { 0, { 1, 2, 3, 4, 5, 6 } }, b = { 1, { 0xc0, 2, 3, 4, 5, 7 } };
 	f.now = 1000;
 	for (int k = 0; k < 2; k++) {
