@@ -85,6 +85,7 @@ struct host_bredr {
 	uint8_t scan;   /* Write Scan Enable value wanted */
 	bool reject;    /* refuse Connection Requests even when connectable */
 	bool no_ssp;    /* leave Simple Pairing off: legacy PIN pairing only */
+	uint32_t cod;   /* Class of Device to write at start-up; 0: the controller's */
 	/* inquiry */
 	bool inq_active;
 	uint64_t inq_asker;

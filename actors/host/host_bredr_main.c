@@ -7,6 +7,8 @@
  *                                             (default page: connectable)
  *   --set bredr_accept=0|1   accept Connection Requests when connectable
  *                            (default 1)
+ *   --set bredr_class=N      Class of Device (24 bits, e.g. 0x5a020c; default:
+ *                            the controller's)
  *   --set bredr_ssp=0|1      Secure Simple Pairing (default 1; 0: legacy PIN
  *                            pairing, for peers and tests of old devices)
  */
@@ -46,8 +48,14 @@ int host_bredr_configure(struct host_actor *self)
 		HLOG_ERROR(self->a, "bredr_ssp is 0 or 1");
 		return -EINVAL;
 	}
+	uint64_t cod = hive_config_u64(self->a, "bredr_class", 0, &err);
+	if (err || cod > 0xffffff) {
+		HLOG_ERROR(self->a, "bredr_class is a 24-bit Class of Device, e.g. 0x5a020c");
+		return -EINVAL;
+	}
 	host_bredr_init(&self->h, v, accept == 0);
 	self->h.bredr.no_ssp = ssp == 0;
+	self->h.bredr.cod = (uint32_t)cod;
 	return 0;
 }
 

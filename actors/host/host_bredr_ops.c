@@ -75,6 +75,12 @@ void host_bredr_setup(struct host *h)
 		     hci_build_local_name(p, sizeof p, name));
 	bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_EXTENDED_INQUIRY_RESPONSE, p,
 		     hci_build_eir_name(p, sizeof p, name));
+	if (b->cod) {
+		p[0] = (uint8_t)b->cod;
+		p[1] = (uint8_t)(b->cod >> 8);
+		p[2] = (uint8_t)(b->cod >> 16);
+		bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_CLASS_OF_DEVICE, p, 3);
+	}
 	p[0] = b->scan;
 	bredr_submit(h, BR_SETUP, 0, HCI_OP_WRITE_SCAN_ENABLE, p, 1);
 }

@@ -169,7 +169,8 @@ static bool setup_graphs_with(struct e2e *e, bool apps_answer, const char *cextr
 		return false;
 	snprintf(pset, sizeof pset, "host.config=%s", pcfg);
 	snprintf(cset, sizeof cset, "host.config=%s", ccfg);
-	const char *psets[] = { pset, "host.bredr_scan=both", "smp.mitm=1", NULL };
+	const char *psets[] = { pset, "host.bredr_scan=both", "host.bredr_class=0x5a020c",
+				"smp.mitm=1", NULL };
 	const char *csets[] = { cset, "smp.mitm=1", cextra, NULL };
 	return e2e_start_vctrl(e) && e2e_launch(e, &e->p, psets) && e2e_launch(e, &e->c, csets) &&
 	       join(e, &e->p) && join(e, &e->c);
@@ -297,6 +298,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert_arr_eq(r->bdaddr.data, peer_addr, 6, "the inquiry found another device");
 	cr_assert_str_eq(r->name, "hive-bredr-peer");
 	cr_assert(r->has_rssi);
+	cr_assert_eq(r->class_of_device, 0x5a020c, "class 0x%06x", r->class_of_device);
 	cr_assert_not_null(r->eir);
 	cr_assert_str_eq(r->eir->name, "hive-bredr-peer");
 	bool *found = &seen_c.found_peer;
