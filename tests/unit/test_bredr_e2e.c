@@ -452,6 +452,18 @@ Test(bredr_e2e, hive_ctl_inquiry_connect_auth_link_keys)
 	cr_assert(strstr(o, "\"name\": \"hive-bredr-peer\"") || strstr(o, "\"name\":\"hive-bredr-peer\""),
 		  "no name: %s", o);
 	free(o);
+	snprintf(cmd, sizeof cmd, "remote-name %s", addr);
+	o = ctl(e, &e->c, cmd, 0);
+	cr_assert(strstr(o, "hive-bredr-peer"), "remote-name: %s", o);
+	free(o);
+	/* The peripheral stays connectable but leaves discovery. */
+	o = ctl(e, &e->p, "scan-enable --connectable", 0);
+	cr_assert(strstr(o, "\"discoverable\":false") || strstr(o, "\"discoverable\": false"),
+		  "%s", o);
+	free(o);
+	o = ctl(e, &e->c, "inquiry --seconds 1", 0);
+	cr_assert_null(strstr(o, addr), "a device out of discovery was found: %s", o);
+	free(o);
 	snprintf(cmd, sizeof cmd, "connect %s --bredr", addr);
 	o = ctl(e, &e->c, cmd, 0);
 	cr_assert(strstr(o, "\"bredr\""), "%s", o);
