@@ -61,6 +61,8 @@ bool gatt_cio_done(struct gatt_actor *g, struct gatt_pending *p,
 		gatt_cache_hash_result(&g->cache, conn, hash);
 		return true;
 	}
+	if (!p->asker[0])
+		return true; /* a hash read of ours whose link went: no one to answer */
 	if (done->att_error == ATT_ECODE_DATABASE_OUT_OF_SYNC)
 		gatt_cache_invalidate(&g->cache, p->conn);
 	if (ok && p->cache_kind >= 0 &&
