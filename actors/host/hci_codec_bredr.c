@@ -23,12 +23,12 @@ int hci_decode_inquiry_result(uint8_t code, const uint8_t *p, size_t len,
 	struct rd r = rd_init(p, len);
 	memset(o, 0, sizeof *o);
 	uint8_t n = rd_u8(&r);
-	if (!rd_ok(&r) || n == 0 || n > HCI_INQUIRY_RESPONSES_MAX)
-		return -EBADMSG;
-	if (code == HCI_EV_EXTENDED_INQUIRY_RESULT && n != 1)
-		return -EBADMSG;
 	if (code != HCI_EV_INQUIRY_RESULT && code != HCI_EV_INQUIRY_RESULT_WITH_RSSI &&
 	    code != HCI_EV_EXTENDED_INQUIRY_RESULT)
+		return -EBADMSG;
+	/* No response at all (outside the range 1..255) reports nothing. */
+	if (!rd_ok(&r) || n > HCI_INQUIRY_RESPONSES_MAX ||
+	    (code == HCI_EV_EXTENDED_INQUIRY_RESULT && n > 1))
 		return -EBADMSG;
 	for (uint8_t i = 0; i < n; i++) {
 		struct hci_inquiry_response *x = &o->r[i];

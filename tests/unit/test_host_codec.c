@@ -196,7 +196,7 @@ Test(host_codec, every_table_entry_truncated_by_one_byte_fails)
 {
 	struct host h;
 	host_init(&h, 0);
-	uint8_t zeros[64] = { 0 };
+	uint8_t zeros[255] = { 0 }; /* the longest event's parameters */
 	size_t n;
 	const struct host_event_handler *t = host_event_table(&n);
 	for (size_t i = 0; i < n; i++) {
