@@ -62,10 +62,10 @@ int gatt_pio_request(struct gatt_actor *g, const char *source, const Hive__GattR
 	}
 	const Hive__GattProviderAnswer *ans = r->provider_answer;
 	uint16_t conn;
-	int rc = ans->token > UINT32_MAX ? -ENOENT
+	/* A bad answer leaves the question open (its deadline still runs). */
+	int rc = ans->att_error > 0xff ? -EINVAL
+		: ans->token > UINT32_MAX ? -ENOENT
 		: gatt_providers_take(p, (uint32_t)ans->token, source, &conn);
-	if (rc == 0 && ans->att_error > 0xff)
-		rc = -EINVAL;
 	if (rc == 0)
 		rc = gatt_server_provider_answer(g->server, conn, (uint32_t)ans->token,
 						 (uint8_t)ans->att_error, ans->value.data,

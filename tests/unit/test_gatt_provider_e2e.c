@@ -23,6 +23,7 @@ struct provider {
 	uint64_t last_token;
 	size_t last_len;
 	uint8_t last_value[600];
+	bool bad_answer; /* answer the next question with a bad att_error first */
 };
 static struct provider PV;
 
@@ -54,6 +55,19 @@ static void on_gatt_event(struct hive_actor *a, const char *source, const Hive__
 	PV.last_len = ask->value.len < sizeof PV.last_value ? ask->value.len : 0;
 	if (PV.last_len)
 		memcpy(PV.last_value, ask->value.data, PV.last_len);
+	if (PV.bad_answer) {
+		PV.bad_answer = false;
+		Hive__GattProviderAnswer bad = HIVE__GATT_PROVIDER_ANSWER__INIT;
+		bad.token = ask->token;
+		bad.att_error = 0x1234;
+		Hive__GattRequest bg = HIVE__GATT_REQUEST__INIT;
+		bg.op_case = HIVE__GATT_REQUEST__OP_PROVIDER_ANSWER;
+		bg.provider_answer = &bad;
+		Hive__Request breq = HIVE__REQUEST__INIT;
+		breq.op_case = HIVE__REQUEST__OP_GATT;
+		breq.gatt = &bg;
+		e2e_send(E, &E->p, "gatt", &breq);
+	}
 	if (PV.mode == SILENT || ask->no_response)
 		return;
 	Hive__GattProviderAnswer ans = HIVE__GATT_PROVIDER_ANSWER__INIT;
@@ -164,8 +178,10 @@ Test(gatt_provider_e2e, a_provider_app_answers_remote_reads_and_writes, .fini = 
 	cr_assert_eq(E->result->domain, HIVE__RESULT__DOMAIN__ATT, "%s", E->err);
 	cr_assert_eq(E->result->status, 0x80, "%s", E->err);
 
-	/* A silent provider: Unlikely Error after the timeout, not a hang. */
+	/* A silent provider: Unlikely Error after the timeout, not a hang. An
+	 * answer that is no ATT code is refused and leaves the question open. */
 	PV.mode = SILENT;
+	PV.bad_answer = true;
 	cr_assert_not(central_read(h));
 	cr_assert_eq(E->result->domain, HIVE__RESULT__DOMAIN__ATT, "%s", E->err);
 	cr_assert_eq(E->result->status, 0x0e /* Unlikely Error */, "%s", E->err);
@@ -179,6 +195,11 @@ Test(gatt_provider_e2e, a_provider_app_answers_remote_reads_and_writes, .fini = 
 	ga.provider_answer = &ans;
 	cr_assert_not(gatt_call(&E->p, &ga, "late answer"));
 	cr_assert_eq(E->result->status, -ENOENT, "%s", E->err);
+	/* The bad answer was refused (had it been taken, the read would have
+	 * hung until the ATT timeout instead); gatt says why. */
+	ans.att_error = 0x1234;
+	cr_assert_not(gatt_call(&E->p, &ga, "bad answer"));
+	cr_assert_eq(E->result->status, -EINVAL, "%s", E->err);
 
 	/* The bearer is not stuck: the next read is served. */
 	PV.mode = ANSWER_VALUE;
