@@ -277,6 +277,10 @@ static bool permitted(struct broker *b, struct actor *from, struct actor *to, zm
 	char why[320];
 	if (env_peek(zmq_msg_data(env), zmq_msg_size(env), &pk) < 0) {
 		b->malformed++;
+		if (LOG_SOME(b->malformed))
+			hive_logf("broker", HIVE_LOG_WARN, "dropped a message from %s to %s that "
+				  "does not parse as protobuf (%llu malformed so far)", from->name,
+				  to->name, (unsigned long long)b->malformed);
 		refuse(b, from, 0, to->name, "the envelope does not parse as protobuf");
 		return false;
 	}
@@ -317,12 +321,17 @@ static void route(struct broker *b, struct actor *from, const char *dest, size_t
 	zmq_msg_init_size(&src, strlen(from->name));
 	memcpy(zmq_msg_data(&src), from->name, strlen(from->name));
 	b->routed++;
-	if (to->up && to->queue.len == 0 && deliver(b, to, &src, env) == 0) {
+	/* The bound counts what was delivered and not yet acknowledged too:
+	 * a reader that is up but slow holds the broker's memory as surely
+	 * as an absent one. */
+	size_t pending = to->queue.len + to->inflight.len;
+	size_t pending_bytes = to->queue.bytes + to->inflight.bytes;
+	if (to->up && to->queue.len == 0 && pending < b->cfg.queue_max_msgs &&
+	    pending_bytes + zmq_msg_size(env) <= b->cfg.queue_max_bytes &&
+	    deliver(b, to, &src, env) == 0) {
 		zmq_msg_close(&src);
 		return;
 	}
-	size_t pending = to->queue.len + to->inflight.len;
-	size_t pending_bytes = to->queue.bytes + to->inflight.bytes;
 	if (pending >= b->cfg.queue_max_msgs ||
 	    pending_bytes + zmq_msg_size(env) > b->cfg.queue_max_bytes) {
 		to->dropped++;
