@@ -11,7 +11,7 @@
 
 #include "harness.h"
 
-#define E2E_DEADLINE_MS 20000
+#define E2E_DEADLINE_MS (20000 * th_slow())
 #define E2E_SPSM 0x0081
 #define E2E_TOTAL (1u << 20)
 #define E2E_WINDOW 64 /* sends in flight */

@@ -44,10 +44,48 @@ const char *th_bin(char *buf, size_t cap, const char *name)
 	return buf;
 }
 
+int th_slow(void)
+{
+	const char *s = getenv("HIVE_TEST_SLOW");
+	int n = s ? atoi(s) : 1;
+	return n >= 1 && n <= 100 ? n : 1;
+}
+
+#define TH_VG_ARGS 64
+
+/* argv under valgrind (HIVE_VALGRIND=DIR) into v: memcheck, following
+ * execs into hive programs only, one log per process (written into log). */
+static void valgrind_argv(const char *v[TH_VG_ARGS], char *log, size_t log_cap,
+			  const char *dir, const char *path, const char *const argv[])
+{
+	int n = 0;
+	snprintf(log, log_cap, "--log-file=%s/%%p.vg", dir);
+	v[n++] = "valgrind";
+	v[n++] = "--tool=memcheck";
+	v[n++] = "--trace-children=yes";
+	v[n++] = "--trace-children-skip=*python*,/bin/*,/usr/bin/*,/usr/sbin/*";
+	v[n++] = "--child-silent-after-fork=yes";
+	v[n++] = "--leak-check=full";
+	v[n++] = "--show-leak-kinds=definite";
+	v[n++] = "--errors-for-leak-kinds=definite";
+	v[n++] = "--num-callers=30";
+	v[n++] = log;
+	v[n++] = path;
+	for (int i = 1; argv[i] && n < TH_VG_ARGS - 1; i++)
+		v[n++] = argv[i];
+	v[n] = NULL;
+}
+
 pid_t th_spawn(const char *const argv[], const char *stdout_path, const char *stderr_path)
 {
 	char path[1024];
 	th_bin(path, sizeof path, argv[0]);
+	const char *vg = getenv("HIVE_VALGRIND");
+	bool under_valgrind = vg && *vg && argv[0][0] != '/';
+	const char *vargv[TH_VG_ARGS];
+	char vlog[1200];
+	if (under_valgrind)
+		valgrind_argv(vargv, vlog, sizeof vlog, vg, path, argv);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
@@ -73,7 +111,10 @@ pid_t th_spawn(const char *const argv[], const char *stdout_path, const char *st
 		/* Criterion's redirections and pipes must not leak into children. */
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
-		execv(path, (char *const *)argv);
+		if (under_valgrind)
+			execvp("valgrind", (char *const *)vargv);
+		else
+			execv(path, (char *const *)argv);
 		fprintf(stderr, "th_spawn: cannot run %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}

@@ -10,8 +10,12 @@
 
 #include "hive.h"
 
+/* How many times slower than usual the hive programs run: HIVE_TEST_SLOW
+ * (an integer, default 1; make valgrind sets it). Deadlines scale by it. */
+int th_slow(void);
+
 /* Generous deadline for anything a loaded 2-core machine must do. */
-#define TH_DEADLINE_MS 10000
+#define TH_DEADLINE_MS (10000 * th_slow())
 
 /* A fresh private run directory (mode 0700) under $TMPDIR or /tmp; the path
  * is malloc'd. th_cleanup() removes it. */
@@ -24,7 +28,9 @@ const char *th_bin(char *buf, size_t cap, const char *name);
 /* Starts a process (argv[0] is a hive program name resolved with th_bin,
  * or an absolute path). stdout and stderr go to the given files when not
  * NULL (stderr otherwise inherits). The child dies with the test process.
- * Returns the pid, or -1. The pid is remembered for th_cleanup(). */
+ * Returns the pid, or -1. The pid is remembered for th_cleanup().
+ * With HIVE_VALGRIND=DIR a hive program (given by name) runs under
+ * valgrind memcheck, its children too, each logging to DIR/PID.vg. */
 pid_t th_spawn(const char *const argv[], const char *stdout_path, const char *stderr_path);
 
 /* Waits for pid to end. Returns its wait status, or -1 on timeout. */
