@@ -23,7 +23,7 @@
  * ltk_requested). From l2cap: ChannelPdu on CID 0x0006. To l2cap:
  * ChannelPdu. To host: Request start_encryption, ltk_reply, hci_command
  * (Disconnect after the SMP timeout); SmpEvent resolving_list. To gatt:
- * SmpEvent signing_keys, gatt_bond and gatt_unbond; from gatt: Request smp
+ * SmpEvent gatt_bond and gatt_unbond; from gatt: Request smp
  * gatt_record, sign_counters, gatt_sync (smp_gatt.c). Apps: Request smp
  * (smp.proto), SmpEvent. */
 #include <errno.h>
@@ -115,8 +115,10 @@ static void send_request(struct smp_main *m, uint16_t handle, Hive__Request *req
 	send_or_log(m, m->host, &env);
 }
 
-/* ---- keys for host and gatt ------------------------------------------------------------ */
+/* ---- keys for host ------------------------------------------------------------------- */
 
+/* The peers' IRKs to the host, for resolving their private addresses. (gatt
+ * gets CSRKs and counters per link, with the bond: smp_gatt.c.) */
 static void send_key_lists(struct smp_main *m)
 {
 	int n = smp_bonds_list(m->store, NULL, m->list, LIST_MAX);
@@ -126,58 +128,36 @@ static void send_key_lists(struct smp_main *m)
 	}
 	if (n > LIST_MAX)
 		n = LIST_MAX;
-	static const size_t per = sizeof(Hive__SmpResolvingKey) + sizeof(Hive__SmpSigningKey) +
-				  4 * sizeof(Hive__SmpAddress) + 4 * 16 + 4 * 6 + 2 * sizeof(void *);
+	static const size_t per = sizeof(Hive__SmpResolvingKey) + 2 * sizeof(Hive__SmpAddress) +
+				  16 + 2 * 6 + sizeof(void *);
 	uint8_t *mem = calloc((size_t)n + 1, per);
 	if (!mem)
 		return;
 	Hive__SmpResolvingKey *rk = (void *)mem;
-	Hive__SmpSigningKey *sk = (void *)(rk + n);
-	Hive__SmpAddress *ad = (void *)(sk + n);
-	Hive__SmpResolvingKey **rkp = (void *)(ad + 4 * n);
-	Hive__SmpSigningKey **skp = (void *)(rkp + n);
-	uint8_t *bytes = (uint8_t *)(skp + n);
-	size_t nr = 0, ns = 0;
+	Hive__SmpAddress *ad = (void *)(rk + n);
+	Hive__SmpResolvingKey **rkp = (void *)(ad + 2 * n);
+	uint8_t *bytes = (uint8_t *)(rkp + n);
+	size_t nr = 0;
 	for (int i = 0; i < n; i++) {
 		const struct smp_bond *b = &m->list[i];
-		uint8_t *kb = bytes + (size_t)i * (4 * 16 + 4 * 6);
-		Hive__SmpAddress *a4 = ad + 4 * i;
-		for (int k = 0; k < 4; k++)
-			hive__smp_address__init(&a4[k]);
-		if (b->has_peer_irk) {
-			Hive__SmpResolvingKey *r = &rk[nr];
-			hive__smp_resolving_key__init(r);
-			addr_out(&a4[0], &b->peer, kb + 64);
-			addr_out(&a4[1], &b->local, kb + 70);
-			r->peer = &a4[0];
-			r->local = &a4[1];
-			rev(kb, b->peer_irk, 16);
-			r->irk.data = kb;
-			r->irk.len = 16;
-			rkp[nr++] = r;
-		}
-		if (b->has_peer_csrk || b->has_local_csrk) {
-			Hive__SmpSigningKey *s = &sk[ns];
-			hive__smp_signing_key__init(s);
-			addr_out(&a4[2], &b->peer, kb + 76);
-			s->peer = &a4[2];
-			if (b->has_peer_csrk) {
-				rev(kb + 16, b->peer_csrk, 16);
-				s->peer_csrk.data = kb + 16;
-				s->peer_csrk.len = 16;
-			}
-			if (b->has_local_csrk) {
-				rev(kb + 32, b->local_csrk, 16);
-				s->local_csrk.data = kb + 32;
-				s->local_csrk.len = 16;
-			}
-			s->peer_counter = b->peer_sign_counter;
-			s->local_counter = b->local_sign_counter;
-			skp[ns++] = s;
-		}
+		if (!b->has_peer_irk)
+			continue;
+		uint8_t *kb = bytes + nr * (16 + 2 * 6);
+		Hive__SmpAddress *a2 = ad + 2 * nr;
+		Hive__SmpResolvingKey *r = &rk[nr];
+		hive__smp_address__init(&a2[0]);
+		hive__smp_address__init(&a2[1]);
+		hive__smp_resolving_key__init(r);
+		addr_out(&a2[0], &b->peer, kb + 16);
+		addr_out(&a2[1], &b->local, kb + 22);
+		r->peer = &a2[0];
+		r->local = &a2[1];
+		rev(kb, b->peer_irk, 16);
+		r->irk.data = kb;
+		r->irk.len = 16;
+		rkp[nr++] = r;
 	}
 	Hive__SmpResolvingList rl = HIVE__SMP_RESOLVING_LIST__INIT;
-	Hive__SmpSigningKeys sl = HIVE__SMP_SIGNING_KEYS__INIT;
 	Hive__SmpEvent ev = HIVE__SMP_EVENT__INIT;
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_SMP_EVENT;
@@ -187,11 +167,6 @@ static void send_key_lists(struct smp_main *m)
 	ev.kind_case = HIVE__SMP_EVENT__KIND_RESOLVING_LIST;
 	ev.resolving_list = &rl;
 	send_or_log(m, m->host, &env);
-	sl.n_keys = ns;
-	sl.keys = skp;
-	ev.kind_case = HIVE__SMP_EVENT__KIND_SIGNING_KEYS;
-	ev.signing_keys = &sl;
-	send_or_log(m, m->gatt, &env);
 	free(mem);
 }
 
