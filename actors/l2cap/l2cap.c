@@ -38,6 +38,7 @@ struct l2cap *l2cap_new(const struct l2cap_config *cfg)
 	if (l->cfg.txq_max == 0)
 		l->cfg.txq_max = L2CAP_TXQ_MAX_DEFAULT;
 	l2cap_fixed_init(&l->fixed);
+	l2cap_bredr_init(&l->bredr);
 	return l;
 }
 
@@ -50,6 +51,7 @@ void l2cap_destroy(struct l2cap **self_p)
 		if (!l->link[i].in_use)
 			continue;
 		l2cap_coc_link_down(l, &l->link[i]);
+		l2cap_host_link_down(l, &l->link[i]);
 		l->link[i].in_use = false;
 	}
 	l2cap_outbox_clear(l);
@@ -93,6 +95,7 @@ int l2cap_link_remove(struct l2cap *l, uint16_t handle)
 		return -ENOENT;
 	l2cap_sig_fail_all(l, k, -ENOTCONN);
 	l2cap_coc_link_down(l, k);
+	l2cap_host_link_down(l, k);
 	k->in_use = false;
 	return 0;
 }
@@ -122,7 +125,12 @@ void l2cap_on_frame(struct l2cap *l, uint16_t handle, const uint8_t *p, size_t l
 		l->st.malformed_frames++;
 		return;
 	}
-	if (f.cid == L2CAP_CID_LE_SIGNALING) {
+	if (k->bredr && (f.cid == L2CAP_CID_BREDR_SIGNALING || f.cid >= L2CAP_CID_DYN_MIN)) {
+		if (f.cid == L2CAP_CID_BREDR_SIGNALING)
+			l2cap_bredr_sig_on_frame(l, k, f.payload, f.len, now_ms);
+		else
+			l2cap_bredr_on_bframe(l, k, f.cid, f.payload, f.len, now_ms);
+	} else if (f.cid == L2CAP_CID_LE_SIGNALING && !k->bredr) {
 		l2cap_sig_on_frame(l, k, f.payload, f.len, now_ms);
 	} else if (L2CAP_CID_IS_DYNAMIC(f.cid)) {
 		l2cap_coc_on_kframe(l, k, f.cid, f.payload, f.len, now_ms);
@@ -149,6 +157,7 @@ void l2cap_on_frame(struct l2cap *l, uint16_t handle, const uint8_t *p, size_t l
 
 void l2cap_on_time(struct l2cap *l, uint64_t now_ms)
 {
+	l->bredr.now_ms = now_ms; /* for what BR/EDR sends when RTX fires */
 	for (unsigned i = 0; i < L2CAP_LINKS_MAX; i++)
 		if (l->link[i].in_use)
 			l2cap_sig_on_time(l, &l->link[i], now_ms);
@@ -177,7 +186,10 @@ int l2cap_send_fixed(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8
 		return -EINVAL;
 	if (len > UINT16_MAX)
 		return -EMSGSIZE;
-	return l2cap_out_frame(l, handle, cid, p, len, NULL, 0);
+	int rc = l2cap_out_frame(l, handle, cid, p, len, NULL, 0);
+	if (rc == 0)
+		l2cap_host_fixed_sent(l, l2cap_link_find(l, handle), cid);
+	return rc;
 }
 
 /* ---- connection parameters ---------------------------------------------------- */
@@ -235,16 +247,7 @@ int l2cap_out_frame(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_
 		wr_bytes(&w, a, alen);
 	if (blen)
 		wr_bytes(&w, b, blen);
-	struct l2cap_out *o = l2cap_out_push(l, L2CAP_OUT_FRAME, handle, NULL);
-	if (!o) {
-		free(buf);
-		return -ENOMEM;
-	}
-	o->cid = cid;
-	o->data = buf;
-	o->len = w.len;
-	l->st.frames_out++;
-	return 0;
+	return l2cap_host_submit(l, handle, cid, buf, w.len);
 }
 
 void l2cap_outbox_clear(struct l2cap *l)

@@ -22,6 +22,7 @@
 
 #include "l2cap_codec.h"
 #include "l2cap_fixed.h"
+#include "l2cap_bredr.h"
 
 #define L2CAP_LINKS_MAX 16
 /* Signaling requests of ours awaiting a response, per link. */
@@ -143,6 +144,7 @@ struct l2cap_chan {
 	bool rx_active;
 	int close_status; /* told to the owner when the channel goes */
 	size_t unsent;    /* queued SDUs dropped by a disconnection */
+	struct l2cap_bredr_chan br; /* BR/EDR basic mode (l2cap_bredr.h) */
 };
 
 /* A signaling request of ours awaiting its response. */
@@ -156,14 +158,35 @@ struct l2cap_pending {
 	char requester[L2CAP_NAME_MAX + 1];
 };
 
+struct l2cap_hframe;
+
+/* Frames held for the host's credits (l2cap_hostflow.c): told busy at HIGH,
+ * not busy at LOW, refused past MAX. */
+#define L2CAP_HOSTQ_HIGH 64
+#define L2CAP_HOSTQ_LOW 16
+#define L2CAP_HOSTQ_MAX 4096
+
 struct l2cap_link {
 	bool in_use;
 	uint16_t handle;
 	enum l2cap_role role;
+	bool bredr; /* ACL-U: signaling on 0x0001, basic-mode channels */
 	struct l2cap_security sec;
 	uint8_t next_ident;
 	struct l2cap_pending pending[L2CAP_PENDING_MAX];
 	struct l2cap_chan chan[L2CAP_CHAN_MAX];
+	/* Frames to the host: its credits (once it sent AclCredits) and the
+	 * frames waiting for them, in order; fixed CIDs told busy (bit = CID). */
+	bool host_flow;
+	uint32_t host_credits;
+	uint32_t host_epoch; /* stamped on every frame (L2capFrame.epoch) */
+	struct l2cap_hframe *hq_head, *hq_tail;
+	unsigned hq_count;
+	/* Copies of the frames the host has not credited back yet: sent again
+	 * when a restarted host resets the window (its queue died with it). */
+	struct l2cap_hframe *sent_head, *sent_tail;
+	unsigned sent_count;
+	uint64_t busy_told;
 };
 
 struct l2cap_listener {
@@ -190,6 +213,9 @@ enum l2cap_out_kind {
 				      * -ETIMEDOUT, -ENOTCONN (link gone);
 				      * unsent: SDUs that will never go */
 	L2CAP_OUT_COC_WRITABLE,      /* dest: cid's queue drained after -EAGAIN */
+	L2CAP_OUT_FIXED_BUSY,        /* dest: fixed cid's link is backed up
+				      * (status 1) or drained (0); unsent:
+				      * the frames waiting */
 };
 
 struct l2cap_out {
@@ -207,6 +233,7 @@ struct l2cap_out {
 	size_t unsent;
 	uint8_t *data; /* malloc'd, owned by the outbox */
 	size_t len;
+	uint32_t epoch; /* FRAME: the host's epoch it is meant for */
 };
 
 struct l2cap_outbox {
@@ -227,12 +254,17 @@ struct l2cap_stats {
 	uint64_t kframes_dropped;  /* K-frames for no open channel */
 	uint64_t coc_violations;   /* channels we disconnected for the peer's fault */
 	uint64_t no_memory;
+	uint64_t host_backlog_max;     /* most frames held for host credits */
+	uint64_t host_backlog_refused; /* refused past L2CAP_HOSTQ_MAX */
+	uint64_t host_backlog_flushed; /* dropped with their link */
+	uint64_t host_resent;          /* sent again after a host restart */
 };
 
 struct l2cap {
 	struct l2cap_config cfg;
 	struct l2cap_fixed fixed;
 	struct l2cap_listener listen[L2CAP_SPSM_LISTEN_MAX];
+	struct l2cap_bredr bredr; /* the PSM registry (l2cap_bredr.h) */
 	struct l2cap_link link[L2CAP_LINKS_MAX];
 	struct l2cap_outbox out;
 	struct l2cap_stats st;
@@ -270,9 +302,16 @@ uint64_t l2cap_deadline(const struct l2cap *l);
 
 /* A fixed channel payload from its owner (gatt, smp) to send on handle.
  * Returns 0, -ENOENT (no link), -EINVAL (CID 0x0005 or dynamic),
- * -EMSGSIZE (> 65535) or -ENOMEM. */
+ * -EMSGSIZE (> 65535), -ENOBUFS (L2CAP_HOSTQ_MAX frames already wait for
+ * the host's credits) or -ENOMEM. */
 int l2cap_send_fixed(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_t *p,
 		     size_t len);
+
+/* The host's AclCredits for a link: frames that left its queue, or (reset)
+ * a new window. Sends what waited for them, tells fixed owners the link
+ * drained, resumes credit based channels. */
+void l2cap_on_host_credits(struct l2cap *l, uint16_t handle, unsigned frames, unsigned window,
+			   bool reset, uint32_t epoch);
 
 /* ---- connection parameters -------------------------------------------------- */
 

@@ -244,7 +244,12 @@ static void rx_credits_return(struct l2cap *l, struct l2cap_link *k, struct l2ca
 /* Sends as many K-frames as the credits allow. */
 void l2cap_tx_pump(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch)
 {
-	while (ch->state == L2CAP_CHAN_OPEN && ch->tx_credits && ch->txq_head) {
+	if (ch->br.flags & L2CAP_BR_BASIC) {
+		l2cap_bredr_tx_pump(l, k, ch); /* B-frames, no credits */
+		return;
+	}
+	while (ch->state == L2CAP_CHAN_OPEN && ch->tx_credits && ch->txq_head &&
+	       l2cap_host_room(k)) {
 		struct l2cap_sdu *sdu = ch->txq_head;
 		uint8_t hdr[L2CAP_SDU_LEN_SIZE];
 		size_t hlen = 0, room = ch->peer_mps;

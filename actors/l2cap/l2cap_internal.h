@@ -15,6 +15,18 @@ struct l2cap_out *l2cap_out_push(struct l2cap *l, enum l2cap_out_kind kind, uint
 int l2cap_out_frame(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_t *a,
 		    size_t alen, const uint8_t *b, size_t blen);
 
+/* ---- l2cap_hostflow.c: frames to the host within its credits ------------------ */
+
+/* True when a frame for the link goes to the host at once. */
+bool l2cap_host_room(const struct l2cap_link *k);
+/* Sends buf (a whole frame, malloc'd; taken in every case) to the host, or
+ * holds it for credits. Returns 0, -ENOBUFS (hard bound) or -ENOMEM. */
+int l2cap_host_submit(struct l2cap *l, uint16_t handle, uint16_t cid, uint8_t *buf, size_t len);
+/* After a fixed channel PDU: tells its owner busy past the watermark. */
+void l2cap_host_fixed_sent(struct l2cap *l, struct l2cap_link *k, uint16_t cid);
+/* The link went: frees what it held. */
+void l2cap_host_link_down(struct l2cap *l, struct l2cap_link *k);
+
 /* ---- l2cap_signaling.c ------------------------------------------------------- */
 
 /* One C-frame payload from the LE signaling channel. */

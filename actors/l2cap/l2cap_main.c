@@ -9,6 +9,7 @@
  *     coc_mtu=N coc_mps=N coc_credits=N   receive defaults (2048, 247, 16)
  *     cpu_accept=0|1                 central: accept Connection Parameter
  *                                    Update Requests within the spec (1)
+ *     sdp=NAME                       BR/EDR: PSM 0x0001 (SDP) served by NAME
  *
  * From host: L2capFrame (one basic frame), LinkEvent (connected,
  * disconnected, encryption_changed), Result (our update_connection). To
@@ -124,15 +125,17 @@ static void send_event(struct l2cap_main *m, const char *dest, Hive__L2capEvent 
 
 static void out_frame(struct l2cap_main *m, const struct l2cap_out *o)
 {
-	if (o->cid == L2CAP_CID_LE_SIGNALING && o->len > L2CAP_BASIC_HDR_LEN)
+	if ((o->cid == L2CAP_CID_LE_SIGNALING || o->cid == L2CAP_CID_BREDR_SIGNALING) &&
+	    o->len > L2CAP_BASIC_HDR_LEN)
 		HLOG_DEBUG(m->a, ">>> %s conn=0x%04x len=%zu",
-			   l2cap_sig_name(o->data[L2CAP_BASIC_HDR_LEN]), o->handle,
+			   l2cap_bredr_sig_name(o->data[L2CAP_BASIC_HDR_LEN]), o->handle,
 			   o->len - L2CAP_BASIC_HDR_LEN);
 	Hive__L2capFrame f = HIVE__L2CAP_FRAME__INIT;
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	f.handle = o->handle;
 	f.data.data = o->data;
 	f.data.len = o->len;
+	f.epoch = o->epoch;
 	env.body_case = HIVE__ENVELOPE__BODY_L2CAP;
 	env.l2cap = &f;
 	l2cap_main_send(m, m->host, &env);
@@ -250,6 +253,7 @@ static void out_event(struct l2cap_main *m, const struct l2cap_out *o)
 	Hive__L2capChannelSdu sdu = HIVE__L2CAP_CHANNEL_SDU__INIT;
 	Hive__L2capChannelClosed cl = HIVE__L2CAP_CHANNEL_CLOSED__INIT;
 	Hive__L2capChannelWritable wr = HIVE__L2CAP_CHANNEL_WRITABLE__INIT;
+	Hive__L2capFixedBusy busy = HIVE__L2CAP_FIXED_BUSY__INIT;
 	const struct l2cap_chan *ch;
 	switch (o->kind) {
 	case L2CAP_OUT_COC_OPENED: /* incoming */
@@ -287,6 +291,16 @@ static void out_event(struct l2cap_main *m, const struct l2cap_out *o)
 		wr.cid = o->cid;
 		ev.kind_case = HIVE__L2CAP_EVENT__KIND_WRITABLE;
 		ev.writable = &wr;
+		break;
+	case L2CAP_OUT_FIXED_BUSY:
+		busy.handle = o->handle;
+		busy.cid = o->cid;
+		busy.busy = o->status != 0;
+		busy.queued = (uint32_t)o->unsent;
+		ev.kind_case = HIVE__L2CAP_EVENT__KIND_FIXED_BUSY;
+		ev.fixed_busy = &busy;
+		HLOG_DEBUG(m->a, "conn=0x%04x: %s told the link is %s (%zu frames wait for the "
+			   "host)", o->handle, o->dest, o->status ? "busy" : "drained", o->unsent);
 		break;
 	default:
 		return;
@@ -399,9 +413,11 @@ static void on_frame(struct hive_actor *a, const char *source, const Hive__Envel
 	const uint8_t *p = f->data.data;
 	size_t len = f->data.len;
 	uint64_t dropped = m->l->fixed.dropped;
-	if (len > L2CAP_BASIC_HDR_LEN && (p[2] | p[3] << 8) == L2CAP_CID_LE_SIGNALING)
-		HLOG_DEBUG(a, "<<< %s conn=0x%04x len=%zu", l2cap_sig_name(p[L2CAP_BASIC_HDR_LEN]),
-			   handle, len - L2CAP_BASIC_HDR_LEN);
+	if (len > L2CAP_BASIC_HDR_LEN && ((p[2] | p[3] << 8) == L2CAP_CID_LE_SIGNALING ||
+					   (p[2] | p[3] << 8) == L2CAP_CID_BREDR_SIGNALING))
+		HLOG_DEBUG(a, "<<< %s conn=0x%04x len=%zu",
+			   l2cap_bredr_sig_name(p[L2CAP_BASIC_HDR_LEN]), handle,
+			   len - L2CAP_BASIC_HDR_LEN);
 	l2cap_on_frame(m->l, handle, p, len, l2cap_main_now_ms());
 	if (m->l->fixed.dropped != dropped)
 		HLOG_DEBUG(a, "conn=0x%04x: frame on CID 0x%04x, which nobody serves, dropped",
@@ -420,10 +436,22 @@ static void on_pdu(struct hive_actor *a, const char *source, const Hive__Envelop
 								       (uint16_t)p->cid)
 						 : NULL;
 	int rc = -EPERM;
-	if (owner && strcmp(owner, source) == 0)
+	const struct l2cap_chan *ch = p->cid <= UINT16_MAX
+					      ? l2cap_chan_find(m->l, handle, (uint16_t)p->cid)
+					      : NULL;
+	if (ch && (ch->br.flags & L2CAP_BR_BASIC)) /* a BR/EDR basic channel's owner */
+		rc = strcmp(ch->owner, source) ? -EPERM
+					       : l2cap_bredr_send(m->l, handle, (uint16_t)p->cid,
+								  p->payload.data, p->payload.len);
+	else if (owner && strcmp(owner, source) == 0)
 		rc = l2cap_send_fixed(m->l, handle, (uint16_t)p->cid, p->payload.data,
 				      p->payload.len);
-	if (rc < 0)
+	if (rc == -ENOBUFS)
+		HLOG_ERROR(a, "PDU from %s for conn=0x%04x CID 0x%04x dropped: %u frames already "
+			   "wait for the host's ACL credits (the controller does not keep up; "
+			   "the sender ignored fixed_busy)", source, handle, p->cid,
+			   L2CAP_HOSTQ_MAX);
+	else if (rc < 0)
 		HLOG_WARN(a, "PDU from %s for conn=0x%04x CID 0x%04x not sent: %s", source, handle,
 			  p->cid, rc == -EPERM ? "the CID is not served by this actor"
 					       : status_words(rc));
@@ -449,11 +477,24 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 			l2cap_link_remove(m->l, handle);
 		}
 		int rc = l2cap_link_add(m->l, handle, role);
+		if (rc == 0 && !le->connected->le)
+			rc = l2cap_link_set_bredr(m->l, handle);
 		if (rc < 0)
 			HLOG_ERROR(a, "conn=0x%04x: no room for the link (%s)", handle, strerror(-rc));
 		else
-			HLOG_INFO(a, "conn=0x%04x up as %s", handle,
-				  role == L2CAP_ROLE_CENTRAL ? "central" : "peripheral");
+			HLOG_INFO(a, "conn=0x%04x up as %s%s", handle,
+				  role == L2CAP_ROLE_CENTRAL ? "central" : "peripheral",
+				  le->connected->le ? "" : " (BR/EDR)");
+		break;
+	}
+	case HIVE__LINK_EVENT__KIND_ACL_CREDITS: {
+		const Hive__AclCredits *c = le->acl_credits;
+		if (!c->window || c->window > L2CAP_HOSTQ_MAX) {
+			HLOG_WARN(a, "AclCredits from %s for conn=0x%04x with window %u ignored "
+				  "(1..%u)", source, handle, c->window, L2CAP_HOSTQ_MAX);
+			return;
+		}
+		l2cap_on_host_credits(m->l, handle, c->frames, c->window, c->reset, c->epoch);
 		break;
 	}
 	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
@@ -558,6 +599,11 @@ static int setup(struct l2cap_main *m)
 	l2cap_fixed_register(&m->l->fixed, L2CAP_CID_ATT, m->gatt);
 	l2cap_fixed_register(&m->l->fixed, L2CAP_CID_SMP, m->smp);
 	l2cap_fixed_register(&m->l->fixed, L2CAP_CID_SMP_BREDR, m->smp);
+	const char *sdp = hive_config(m->a, "sdp");
+	if (sdp && l2cap_psm_listen(m->l, L2CAP_PSM_SDP, sdp, 0, L2CAP_SEC_NONE) < 0) {
+		HLOG_ERROR(m->a, "--set sdp=%s: not an actor name", sdp);
+		return -EINVAL;
+	}
 
 	size_t len = 0;
 	const uint8_t *snap = hive_actor_snapshot(m->a, &len);

@@ -117,6 +117,31 @@ static int do_conn_params(struct l2cap_main *m, const char *source, uint64_t id,
 					 l2cap_main_now_ms());
 }
 
+/* BR/EDR: basic-mode channels on a PSM (l2cap_bredr.h). */
+static int do_psm_listen(struct l2cap_main *m, const char *source, const Hive__L2capPsmListen *q)
+{
+	if (q->psm > UINT16_MAX || q->mtu > UINT16_MAX || q->sec_level > L2CAP_SEC_AUTHENTICATED)
+		return -EINVAL;
+	int rc = l2cap_psm_listen(m->l, (uint16_t)q->psm, source, (uint16_t)q->mtu,
+				  (uint8_t)q->sec_level);
+	if (rc == 0)
+		HLOG_INFO(m->a, "%s serves PSM 0x%04x", source, q->psm);
+	return rc;
+}
+
+static int do_bredr_connect(struct l2cap_main *m, const char *source, uint64_t id,
+			    const Hive__L2capBredrConnect *c)
+{
+	if (c->handle > 0x0fff || c->psm > UINT16_MAX || c->mtu > UINT16_MAX)
+		return -EINVAL;
+	int rc = l2cap_bredr_connect(m->l, (uint16_t)c->handle, (uint16_t)c->psm, source,
+				     (uint16_t)c->mtu, id, l2cap_main_now_ms());
+	if (rc > 0)
+		HLOG_INFO(m->a, "conn=0x%04x: %s asks for a channel to PSM 0x%04x", c->handle,
+			  source, c->psm);
+	return rc < 0 ? rc : 0;
+}
+
 /* ---- the table ------------------------------------------------------------------- */
 
 static void answer_table(struct l2cap_main *m, const char *source, uint64_t id)
@@ -298,6 +323,18 @@ void l2cap_main_on_request(struct l2cap_main *m, const char *source, const Hive_
 	case HIVE__L2CAP_REQUEST__OP_TABLE:
 		answer_table(m, source, r->id);
 		return;
+	case HIVE__L2CAP_REQUEST__OP_PSM_LISTEN:
+		rc = do_psm_listen(m, source, q->psm_listen);
+		break;
+	case HIVE__L2CAP_REQUEST__OP_PSM_UNLISTEN:
+		rc = q->psm_unlisten->psm > UINT16_MAX
+			     ? -ENOENT
+			     : l2cap_psm_unlisten(m->l, (uint16_t)q->psm_unlisten->psm, source);
+		break;
+	case HIVE__L2CAP_REQUEST__OP_BREDR_CONNECT:
+		rc = do_bredr_connect(m, source, r->id, q->bredr_connect);
+		later = rc == 0;
+		break;
 	default:
 		break;
 	}

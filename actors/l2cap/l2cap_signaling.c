@@ -120,7 +120,9 @@ int l2cap_sig_send(struct l2cap *l, struct l2cap_link *k, const struct l2cap_sig
 	int rc = l2cap_sig_encode(&w, s);
 	if (rc < 0)
 		return rc;
-	return l2cap_out_frame(l, k->handle, L2CAP_CID_LE_SIGNALING, buf, w.len, NULL, 0);
+	return l2cap_out_frame(l, k->handle,
+			       k->bredr ? L2CAP_CID_BREDR_SIGNALING : L2CAP_CID_LE_SIGNALING, buf,
+			       w.len, NULL, 0);
 }
 
 void l2cap_sig_reject(struct l2cap *l, struct l2cap_link *k, uint8_t ident, uint16_t reason,
@@ -184,6 +186,8 @@ static void request_failed(struct l2cap *l, struct l2cap_link *k, const struct l
 			o->status = status;
 			o->req_id = p->req_id;
 		}
+	} else if (k->bredr) {
+		l2cap_bredr_request_failed(l, k, p, status);
 	} else {
 		l2cap_coc_request_failed(l, k, p, status);
 	}

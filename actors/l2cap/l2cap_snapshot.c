@@ -14,6 +14,9 @@
  *                 u64 req_id, u16 mtu, mps, credits, u16 peer_mtu, peer_mps,
  *                 u32 tx_credits, rx_credits, s32 close_status,
  *                 u32 unsent, u32 queued_sdus }                 channels
+ *   u8 n, n x { u16 psm, str owner, u16 mtu, u8 sec_level }     BR/EDR PSMs
+ * (a link's security flags carry "BR/EDR" in bit 4, a channel's flags
+ * "basic mode" in bit 7.)
  */
 #include "l2cap_snapshot.h"
 
@@ -34,6 +37,7 @@ enum {
 	CH_TX_BLOCKED = 1 << 4,
 	CH_SEND_PAUSED = 1 << 5,
 	CH_RX_ACTIVE = 1 << 6,
+	CH_BASIC = 1 << 7, /* BR/EDR basic mode (l2cap_bredr.h) */
 };
 
 enum {
@@ -41,6 +45,7 @@ enum {
 	SEC_AUTHENTICATED = 1 << 1,
 	SEC_LTK = 1 << 2,
 	SEC_AUTHORIZED = 1 << 3,
+	LINK_BREDR = 1 << 4, /* ACL-U (l2cap_bredr.h) */
 };
 
 #define STR_MAX (1 + L2CAP_NAME_MAX)
@@ -54,7 +59,7 @@ size_t l2cap_snapshot_max(void)
 {
 	return 4 + 1 + L2CAP_FIXED_MAX * (2 + STR_MAX) + 1 +
 	       L2CAP_SPSM_LISTEN_MAX * (2 + STR_MAX + 6 + 3 + 4) + 1 +
-	       L2CAP_LINKS_MAX * LINK_MAX_BYTES;
+	       L2CAP_LINKS_MAX * LINK_MAX_BYTES + 1 + L2CAP_PSM_LISTEN_MAX * (2 + STR_MAX + 3);
 }
 
 static void wr_str(struct wr *w, const char *s)
@@ -82,7 +87,8 @@ static void write_chan(struct wr *w, const struct l2cap_chan *ch)
 				  (ch->rx_hold ? CH_RX_HOLD : 0) |
 				  (ch->tx_blocked ? CH_TX_BLOCKED : 0) |
 				  (ch->send_paused ? CH_SEND_PAUSED : 0) |
-				  (ch->rx_active ? CH_RX_ACTIVE : 0));
+				  (ch->rx_active ? CH_RX_ACTIVE : 0) |
+				  (ch->br.flags & L2CAP_BR_BASIC ? CH_BASIC : 0));
 	wr_u8(w, (uint8_t)ch->state);
 	wr_le16(w, ch->local_cid);
 	wr_le16(w, ch->remote_cid);
@@ -109,7 +115,8 @@ static void write_link(struct wr *w, const struct l2cap_link *k)
 	wr_u8(w, (uint8_t)k->role);
 	wr_u8(w, (uint8_t)((s->encrypted ? SEC_ENCRYPTED : 0) |
 			   (s->authenticated ? SEC_AUTHENTICATED : 0) |
-			   (s->ltk_present ? SEC_LTK : 0) | (s->authorized ? SEC_AUTHORIZED : 0)));
+			   (s->ltk_present ? SEC_LTK : 0) | (s->authorized ? SEC_AUTHORIZED : 0) |
+			   (k->bredr ? LINK_BREDR : 0)));
 	wr_u8(w, s->key_size);
 	wr_u8(w, k->next_ident);
 	uint8_t n = 0;
@@ -177,6 +184,20 @@ int l2cap_snapshot_write(const struct l2cap *l, uint8_t *buf, size_t cap)
 	for (unsigned i = 0; i < L2CAP_LINKS_MAX; i++)
 		if (l->link[i].in_use)
 			write_link(&w, &l->link[i]);
+	/* The BR/EDR PSM listeners. */
+	n = 0;
+	for (unsigned i = 0; i < L2CAP_PSM_LISTEN_MAX; i++)
+		n += l->bredr.psm[i].psm != 0;
+	wr_u8(&w, n);
+	for (unsigned i = 0; i < L2CAP_PSM_LISTEN_MAX; i++) {
+		const struct l2cap_psm_listener *ls = &l->bredr.psm[i];
+		if (!ls->psm)
+			continue;
+		wr_le16(&w, ls->psm);
+		wr_str(&w, ls->owner);
+		wr_le16(&w, ls->mtu);
+		wr_u8(&w, ls->sec_level);
+	}
 	return wr_ok(&w) ? (int)w.len : -EMSGSIZE;
 }
 
@@ -206,6 +227,12 @@ static bool read_chan(struct rd *r, struct l2cap_link *k, uint32_t queued[L2CAP_
 	ch->rx_hold = flags & CH_RX_HOLD;
 	ch->tx_blocked = flags & CH_TX_BLOCKED;
 	ch->send_paused = flags & CH_SEND_PAUSED;
+	/* A basic channel comes back configured when it was open; one still
+	 * configuring finishes or fails by its pending requests' RTX. */
+	if (flags & CH_BASIC)
+		ch->br.flags = (uint8_t)(L2CAP_BR_BASIC | L2CAP_BR_CONNECTED |
+					 (state == L2CAP_CHAN_CONNECTING ? 0 :
+					  L2CAP_BR_OUT_DONE | L2CAP_BR_IN_DONE));
 	rd_str(r, ch->owner);
 	ch->req_id = rd_le64(r);
 	ch->rx.mtu = rd_le16(r);
@@ -240,6 +267,7 @@ static bool read_link(struct rd *r, struct l2cap_link *k, uint32_t queued[L2CAP_
 	k->sec.authenticated = sec & SEC_AUTHENTICATED;
 	k->sec.ltk_present = sec & SEC_LTK;
 	k->sec.authorized = sec & SEC_AUTHORIZED;
+	k->bredr = sec & LINK_BREDR;
 	k->sec.key_size = rd_u8(r);
 	k->next_ident = rd_u8(r);
 	uint8_t np = rd_u8(r);
@@ -317,12 +345,28 @@ int l2cap_snapshot_restore(struct l2cap *l, const uint8_t *p, size_t len, uint64
 			if (t->link[j].handle == t->link[i].handle)
 				goto out;
 	}
+	uint8_t npsm = rd_u8(&r);
+	for (unsigned i = 0; i < npsm && rd_ok(&r); i++) {
+		char owner[L2CAP_NAME_MAX + 1];
+		uint16_t psm = rd_le16(&r);
+		rd_str(&r, owner);
+		uint16_t mtu = rd_le16(&r);
+		uint8_t sec = rd_u8(&r);
+		if (!rd_ok(&r) || l2cap_psm_listen(t, psm, owner, mtu, sec) < 0)
+			goto out;
+	}
 	if (!rd_end(&r))
 		goto out;
 
 	/* Accepted: take it over. */
 	l->fixed = t->fixed;
 	memcpy(l->listen, t->listen, sizeof l->listen);
+	/* PSMs registered since start (--set sdp=) stay; the snapshot's join. */
+	for (unsigned i = 0; i < L2CAP_PSM_LISTEN_MAX; i++) {
+		const struct l2cap_psm_listener *ls = &t->bredr.psm[i];
+		if (ls->psm && !l2cap_psm_find(l, ls->psm))
+			l2cap_psm_listen(l, ls->psm, ls->owner, ls->mtu, ls->sec_level);
+	}
 	memcpy(l->link, t->link, sizeof l->link);
 	for (unsigned i = 0; i < n; i++) {
 		struct l2cap_link *k = &l->link[i];

@@ -326,6 +326,35 @@ Test(coc, credits_exhausted_queue_then_resume)
 	free(p);
 }
 
+/* The host's ACL credits (AclCredits) pace the K-frames too: without them
+ * the SDUs wait in the channel's queue, not in a link backlog. */
+Test(coc, host_credits_pace_kframes)
+{
+	open_channel((struct l2cap_coc_params){ 100, 50, 20 },
+		     (struct l2cap_coc_params){ 600, 50, 20 });
+	l2cap_on_host_credits(A.l, H, 0, 3, true, 7);
+	uint8_t *p = pattern(400, 9); /* 48 + 7 * 50 + 2: 9 K-frames */
+	cr_assert_eq(l2cap_coc_send(A.l, H, a_cid, p, 400), 0);
+	pump();
+	struct l2cap_link *k = l2cap_link_find(A.l, H);
+	struct l2cap_chan *ca = l2cap_chan_find(A.l, H, a_cid);
+	cr_assert_eq(A.kframes, 3, "%zu K-frames went with 3 host credits", A.kframes);
+	cr_assert_eq(k->hq_count, 0, "K-frames must wait in the channel, not the backlog");
+	cr_assert_eq(ca->txq_count, 1);
+	/* The host's queue drains two frames at a time. */
+	while (A.kframes < 9) {
+		size_t before = A.kframes;
+		l2cap_on_host_credits(A.l, H, 2, 3, false, 7);
+		pump();
+		cr_assert_gt(A.kframes, before, "credits came back but nothing went");
+		cr_assert_leq(A.kframes - before, 2);
+	}
+	cr_assert_eq(B.sdus, 1);
+	cr_assert_eq(memcmp(B.rx, p, 400), 0);
+	cr_assert_eq(ca->txq_count, 0);
+	free(p);
+}
+
 Test(coc, queue_full_says_eagain_then_writable)
 {
 	l2cap_destroy(&A.l);

@@ -16,7 +16,7 @@
 static struct l2cap *l;
 /* What the outbox held: frames (their first payload byte is the sequence
  * number) and the fixed_busy events. */
-static unsigned frames, seq_next, busy_events, drained_events, last_queued;
+static unsigned frames, seq_next, busy_events, drained_events, last_queued, last_epoch;
 static bool disorder;
 static char busy_dest[L2CAP_NAME_MAX + 1];
 
@@ -50,6 +50,7 @@ static void drain_outbox(void)
 				seq_next++;
 			}
 			frames++;
+			last_epoch = o->epoch;
 		} else if (o->kind == L2CAP_OUT_FIXED_BUSY) {
 			cr_assert_eq(o->cid, ATT);
 			snprintf(busy_dest, sizeof busy_dest, "%s", o->dest);
@@ -83,23 +84,23 @@ Test(hostflow, without_credits_nothing_is_held)
 
 Test(hostflow, window_then_backlog_in_order)
 {
-	l2cap_on_host_credits(l, H, 0, 4, true);
+	l2cap_on_host_credits(l, H, 0, 4, true, 7);
 	for (unsigned i = 0; i < 10; i++)
 		cr_assert_eq(send_att(i), 0);
 	drain_outbox();
 	cr_assert_eq(frames, 4, "%u frames went with a window of 4", frames);
 	cr_assert_eq(l2cap_link_find(l, H)->hq_count, 6);
-	l2cap_on_host_credits(l, H, 2, 4, false);
+	l2cap_on_host_credits(l, H, 2, 4, false, 7);
 	drain_outbox();
 	cr_assert_eq(frames, 6);
 	/* Credits never exceed the window, whatever the host says. */
-	l2cap_on_host_credits(l, H, 100, 4, false);
+	l2cap_on_host_credits(l, H, 100, 4, false, 7);
 	drain_outbox();
 	cr_assert_eq(frames, 10);
 	cr_assert_eq(l2cap_link_find(l, H)->host_credits, 0, "credits %u: clamped to 4, 4 used",
 		     l2cap_link_find(l, H)->host_credits);
 	cr_assert_not(disorder, "frames left out of order");
-	l2cap_on_host_credits(l, H, 100, 4, false);
+	l2cap_on_host_credits(l, H, 100, 4, false, 7);
 	cr_assert_eq(l2cap_link_find(l, H)->host_credits, 4);
 	/* A frame sent now goes at once: there is room and no backlog. */
 	cr_assert_eq(send_att(10), 0);
@@ -109,7 +110,7 @@ Test(hostflow, window_then_backlog_in_order)
 
 Test(hostflow, owner_told_busy_then_drained)
 {
-	l2cap_on_host_credits(l, H, 0, 8, true);
+	l2cap_on_host_credits(l, H, 0, 8, true, 7);
 	unsigned n = 8 + L2CAP_HOSTQ_HIGH;
 	for (unsigned i = 0; i < n; i++)
 		cr_assert_eq(send_att(i), 0);
@@ -125,7 +126,7 @@ Test(hostflow, owner_told_busy_then_drained)
 	/* The host drains: once the backlog is down to the low watermark,
 	 * the owner hears it, once. */
 	while (l2cap_link_find(l, H)->hq_count) {
-		l2cap_on_host_credits(l, H, 8, 8, false);
+		l2cap_on_host_credits(l, H, 8, 8, false, 7);
 		drain_outbox();
 	}
 	cr_assert_eq(drained_events, 1);
@@ -135,7 +136,7 @@ Test(hostflow, owner_told_busy_then_drained)
 
 Test(hostflow, hard_bound_refuses_and_counts)
 {
-	l2cap_on_host_credits(l, H, 0, 1, true);
+	l2cap_on_host_credits(l, H, 0, 1, true, 7);
 	cr_assert_eq(send_att(0), 0);
 	for (unsigned i = 1; i <= L2CAP_HOSTQ_MAX; i++)
 		cr_assert_eq(send_att(i), 0, "frame %u", i);
@@ -156,7 +157,7 @@ Test(hostflow, first_credits_after_restart_open_the_window)
 	 * window (the host's queue is twice the window for this). */
 	for (unsigned i = 0; i < 3; i++)
 		cr_assert_eq(send_att(i), 0);
-	l2cap_on_host_credits(l, H, 1, 5, false);
+	l2cap_on_host_credits(l, H, 1, 5, false, 7);
 	cr_assert_eq(l2cap_link_find(l, H)->host_credits, 5);
 	for (unsigned i = 3; i < 20; i++)
 		cr_assert_eq(send_att(i), 0);
@@ -166,7 +167,33 @@ Test(hostflow, first_credits_after_restart_open_the_window)
 
 Test(hostflow, credits_for_an_unknown_link_are_ignored)
 {
-	l2cap_on_host_credits(l, 0x0123, 4, 4, true);
+	l2cap_on_host_credits(l, 0x0123, 4, 4, true, 7);
 	cr_assert_eq(l->out.n, 0);
 	cr_assert_not(l2cap_link_find(l, H)->host_flow);
+}
+
+Test(hostflow, host_restart_sends_uncredited_frames_again)
+{
+	l2cap_on_host_credits(l, H, 0, 4, true, 7);
+	for (unsigned i = 0; i < 7; i++)
+		cr_assert_eq(send_att(i), 0);
+	drain_outbox();
+	cr_assert_eq(frames, 4);
+	/* The host sent frames 0 and 1 on and credited them, then died with
+	 * 2 and 3 in its queue. Its successor resets the window: 2 and 3 go
+	 * again, first, then the backlog 4..6, in order. */
+	l2cap_on_host_credits(l, H, 2, 4, false, 7);
+	drain_outbox();
+	cr_assert_eq(frames, 6);
+	cr_assert_eq(last_epoch, 7);
+	l2cap_on_host_credits(l, H, 0, 4, true, 8);
+	seq_next = 2;
+	frames = 0;
+	drain_outbox();
+	cr_assert_eq(frames, 4, "%u frames after the reset", frames);
+	cr_assert_not(disorder, "not 2, 3, 4, 5 in order after the restart");
+	cr_assert_eq(l->st.host_resent, 2 + 2, "frames 2..5 were outstanding");
+	cr_assert_eq(l2cap_link_find(l, H)->hq_count, 1);
+	/* Stamped for the new host, which drops what carries the old epoch. */
+	cr_assert_eq(last_epoch, 8);
 }
