@@ -1,13 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages hive needs that are missing. Idempotent and
-# quick when everything is there (one dpkg-query).
+# Installs the Debian packages hive needs that are missing, and those named
+# as arguments (make valgrind: valgrind). Idempotent and quick when
+# everything is there (one dpkg-query).
 set -eu
 
 PACKAGES="build-essential pkg-config clang libclang-rt-dev
 libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libusb-1.0-0-dev
 libcriterion-dev libssl-dev libsqlite3-dev libjansson-dev libedit-dev
 bluez tshark python3 iproute2
-python3-zmq python3-protobuf protobuf-compiler"
+python3-zmq python3-protobuf protobuf-compiler $*"
 
 missing=""
 for p in $PACKAGES; do
