@@ -106,6 +106,7 @@ static void link_up(const char *dest)
 {
 	Hive__LinkEvent le = HIVE__LINK_EVENT__INIT;
 	Hive__Connected con = HIVE__CONNECTED__INIT;
+	con.le = true;
 	le.handle = 0x40;
 	le.kind_case = HIVE__LINK_EVENT__KIND_CONNECTED;
 	le.connected = &con;

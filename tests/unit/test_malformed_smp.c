@@ -36,6 +36,7 @@ static void send_connected(uint32_t handle, bool central)
 	peer.bdaddr.data = (uint8_t *)(handle == HP2 ? addr_peer2 : addr_peer);
 	peer.bdaddr.len = 6;
 	c.role = central ? HIVE__CONNECTED__ROLE__CENTRAL : HIVE__CONNECTED__ROLE__PERIPHERAL;
+	c.le = true;
 	c.own = &own;
 	c.peer = &peer;
 	c.le = true;

@@ -122,6 +122,7 @@ static void send_connected(struct side *s)
 	peer.bdaddr.data = (uint8_t *)(s->central ? addr_b : addr_a);
 	peer.bdaddr.len = 6;
 	c.role = s->central ? HIVE__CONNECTED__ROLE__CENTRAL : HIVE__CONNECTED__ROLE__PERIPHERAL;
+	c.le = true;
 	c.own = &own;
 	c.peer = &peer;
 	c.le = true;
