@@ -174,7 +174,9 @@ int gap_build_ltk_reply(uint8_t *out, size_t cap, uint16_t handle, const uint8_t
 
 int gap_parse_adv_report(const uint8_t *p, size_t len, gap_report_fn fn, void *arg)
 {
-	struct ad_report_in rep[REPORTS_MAX];
+	/* Zeroed: a legacy report leaves the extended fields (PHYs, SID,
+	 * truncated) unset, and the host copies them into its scan reports. */
+	struct ad_report_in rep[REPORTS_MAX] = { 0 };
 	struct rd r = rd_init(p, len);
 	uint8_t n = rd_u8(&r);
 	if (n < 1 || n > REPORTS_MAX)
