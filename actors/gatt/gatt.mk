@@ -1,6 +1,6 @@
 # The gatt actor: ATT codec, attribute database, GATT server and client
 # (pure parts), and the hive-gatt program (gatt_actor.c holds the actor's
-# state, gatt_main.c the I/O).
+# state, gatt_main.c and gatt_main_req.c the I/O).
 GATT_PURE_SRCS := actors/gatt/att_codec.c actors/gatt/gatt_db.c actors/gatt/gatt_db_json.c \
 	actors/gatt/gatt_server.c actors/gatt/gatt_server_read.c actors/gatt/gatt_provider.c \
 	actors/gatt/gatt_robust.c actors/gatt/gatt_cache.c \
@@ -21,7 +21,7 @@ fuzz_att_client_SRCS := $(GATT_PURE_SRCS)
 fuzz_gatt_provider_SRCS := $(GATT_PURE_SRCS)
 
 PROGRAMS += hive-gatt
-hive-gatt_SRCS := actors/gatt/gatt_main.c actors/gatt/gatt_provider_io.c actors/gatt/gatt_cache_io.c actors/gatt/gatt_actor.c actors/gatt/gatt_smp.c $(GATT_PURE_SRCS)
+hive-gatt_SRCS := actors/gatt/gatt_main.c actors/gatt/gatt_main_req.c actors/gatt/gatt_provider_io.c actors/gatt/gatt_cache_io.c actors/gatt/gatt_actor.c actors/gatt/gatt_smp.c $(GATT_PURE_SRCS)
 # test_gatt_actor runs the program; it links the codec to build PDUs.
 test_gatt_actor_SRCS := actors/gatt/att_codec.c
 test_gatt_signed_SRCS := $(GATT_PURE_SRCS)
