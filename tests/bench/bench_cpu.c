@@ -96,22 +96,24 @@ void bench_procs_before(struct bench_procs *bp)
 
 void bench_procs_after(struct bench_procs *bp)
 {
-	for (int i = 0; i < bp->n; i++)
+	for (int i = 0; i < bp->n; i++) {
 		bp->p[i].after = bench_cpu_seconds(bp->p[i].pid);
+		if (bp->p[i].before >= 0 && bp->p[i].after >= 0)
+			bp->p[i].spent += bp->p[i].after - bp->p[i].before;
+	}
 }
 
-double bench_procs_json(const struct bench_procs *bp, double scale, char *out, size_t cap)
+double bench_procs_json(const struct bench_procs *bp, double scale, int decimals, char *out,
+			size_t cap)
 {
 	double total = 0;
 	size_t l = 0;
 	out[0] = 0;
 	for (int i = 0; i < bp->n && l < cap; i++) {
-		double s = bp->p[i].before >= 0 && bp->p[i].after >= 0
-				   ? (bp->p[i].after - bp->p[i].before) * scale
-				   : 0;
+		double s = bp->p[i].spent * scale;
 		total += s;
-		l += (size_t)snprintf(out + l, cap - l, "%s\"%s\":%.4f", i ? "," : "", bp->p[i].name,
-				      s);
+		l += (size_t)snprintf(out + l, cap - l, "%s\"%s\":%.*f", i ? "," : "", bp->p[i].name,
+				      decimals, s);
 	}
 	return total;
 }

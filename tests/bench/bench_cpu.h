@@ -16,6 +16,7 @@ struct bench_procs {
 		char name[48];
 		pid_t pid;
 		double before, after;
+		double spent; /* the sum over the stretches measured */
 	} p[BENCH_PROCS_MAX];
 };
 
@@ -26,11 +27,13 @@ double bench_cpu_seconds(pid_t pid);
 /* vctrl, this program ("apps"), then each graph's broker and actors (from
  * its Status), named "<label>.<actor>". */
 void bench_procs_of(struct bench_procs *bp, struct e2e *e);
+/* A measured stretch starts; it ends, adding its seconds to each spent. */
 void bench_procs_before(struct bench_procs *bp);
 void bench_procs_after(struct bench_procs *bp);
-/* Writes {"name":value,...} of each process's seconds over the stretch,
- * scaled by `scale`, into out; returns the sum (scaled). */
-double bench_procs_json(const struct bench_procs *bp, double scale, char *out, size_t cap);
+/* Writes "name":value,... of each process's seconds spent, scaled by
+ * `scale`, with `decimals` digits, into out; returns the sum (scaled). */
+double bench_procs_json(const struct bench_procs *bp, double scale, int decimals, char *out,
+			size_t cap);
 
 /* Runs from the source tree (graph files): chdir there when started from
  * the build tree; HIVE_BIN_DIR: the program's own directory by default. */

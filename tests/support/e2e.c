@@ -45,7 +45,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 {
 	struct e2e *e = arg;
 	const Hive__Result *r = env->result;
-	if (e->send_base_id && r->id >= e->send_base_id && r->id < e->send_base_id + E2E_TOTAL) {
+	if (e->send_base_id && r->id >= e->send_base_id && r->id < e->send_base_id + e->tx_total) {
 		uint64_t idx = r->id - e->send_base_id;
 		e->sends_answered++;
 		e->sends_in_flight--;
@@ -398,4 +398,143 @@ void e2e_teardown(struct e2e *e)
 		th_kill(e->p.launch, SIGTERM);
 		e->p.launch = 0;
 	}
+}
+
+/* ---- an LE credit based channel from the central's app to the peripheral's */
+
+bool e2e_l2cap_call(struct e2e *e, struct e2e_side *s, Hive__L2capRequest *lr,
+		    const char *what)
+{
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_L2CAP;
+	req.l2cap = lr;
+	return e2e_call(e, s, "l2cap", &req, what);
+}
+
+bool e2e_coc_open(struct e2e *e, uint32_t mtu, uint32_t mps)
+{
+	Hive__L2capCocParams rx = HIVE__L2CAP_COC_PARAMS__INIT;
+	rx.mtu = mtu;
+	rx.mps = mps;
+	Hive__L2capListen li = HIVE__L2CAP_LISTEN__INIT;
+	li.spsm = E2E_SPSM;
+	li.rx = &rx;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
+	lr.listen = &li;
+	if (!e2e_l2cap_call(e, &e->p, &lr, "listen"))
+		return false;
+	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
+	co.handle = e->c.handle;
+	co.spsm = E2E_SPSM;
+	co.rx = &rx;
+	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
+	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
+	lc.connect = &co;
+	if (!e2e_l2cap_call(e, &e->c, &lc, "open a channel"))
+		return false;
+	const Hive__L2capResult *r = e->result->l2cap;
+	if (!r || r->value_case != HIVE__L2CAP_RESULT__VALUE_CONNECTED ||
+	    r->connected->n_channels != 1)
+		return e2e_fail(e, "open a channel: no channel in the answer");
+	e->c.cid = r->connected->channels[0]->cid;
+	e->c.peer_mtu = r->connected->channels[0]->peer_mtu;
+	return e2e_wait(e, &e->p.opened, E2E_DEADLINE_MS, "the peripheral's opened event");
+}
+
+bool e2e_coc_close(struct e2e *e)
+{
+	Hive__L2capDisconnect dc = HIVE__L2CAP_DISCONNECT__INIT;
+	dc.handle = e->c.handle;
+	dc.cid = e->c.cid;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
+	lr.disconnect = &dc;
+	return e2e_l2cap_call(e, &e->c, &lr, "close the channel") &&
+	       e2e_wait(e, &e->c.closed, E2E_DEADLINE_MS, "the central's closed event") &&
+	       e2e_wait(e, &e->p.closed, E2E_DEADLINE_MS, "the peripheral's closed event");
+}
+
+void e2e_coc_start(struct e2e *e, uint64_t total)
+{
+	e->tx_total = total;
+	e->tx_byte0 = e->p.rx_bytes;
+	e->send_base_id = e->next_id + 1000;
+	e->next_id += 1000 + total; /* ids enough for SDUs of one byte */
+	e->blocked = false;
+	e->c.writable = false;
+	e->tx_next = 0;
+	e->tx_resume = false;
+}
+
+int e2e_coc_send_sdu(struct e2e *e, uint64_t idx, uint32_t sdu_len, bool resume)
+{
+	static uint8_t buf[65536];
+	uint64_t off = idx * sdu_len;
+	if (sdu_len > sizeof buf || off >= e->tx_total)
+		return -EINVAL;
+	uint32_t len = (uint32_t)(e->tx_total - off < sdu_len ? e->tx_total - off : sdu_len);
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = e2e_pattern(e->tx_byte0 + off + i);
+	Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
+	sd.handle = e->c.handle;
+	sd.cid = e->c.cid;
+	sd.sdu.data = buf;
+	sd.sdu.len = len;
+	sd.resume = resume;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
+	lr.send = &sd;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.id = e->send_base_id + idx;
+	req.op_case = HIVE__REQUEST__OP_L2CAP;
+	req.l2cap = &lr;
+	int rc = e2e_send(e, &e->c, "l2cap", &req);
+	if (rc == 0)
+		e->sends_in_flight++;
+	return rc;
+}
+
+bool e2e_coc_transfer(struct e2e *e, uint32_t sdu_len, int timeout_ms, bool until_blocked)
+{
+	uint64_t nsdu = (e->tx_total + sdu_len - 1) / sdu_len;
+	uint64_t end = e->tx_byte0 + e->tx_total;
+	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	while (e->p.rx_bytes < end || e->sends_in_flight) {
+		if (*e->err)
+			return false;
+		if (e->p.rx_bad)
+			return e2e_fail(e, "the peripheral received bytes out of order or changed "
+					   "before offset %llu",
+					(unsigned long long)e->p.rx_bytes);
+		if (e->p.closed || e->c.closed)
+			return e2e_fail(e, "the channel closed during the transfer");
+		if (hive_now_ns() > deadline)
+			return e2e_fail(e, "transfer: %llu of %llu bytes within %d ms (%llu sent, "
+					   "%llu in flight, blocked %d)",
+					(unsigned long long)(e->p.rx_bytes - e->tx_byte0),
+					(unsigned long long)e->tx_total, timeout_ms,
+					(unsigned long long)e->tx_next,
+					(unsigned long long)e->sends_in_flight, e->blocked);
+		if (until_blocked && e->blocked && e->sends_in_flight == 0)
+			return true;
+		if (e->blocked && e->c.writable && e->sends_in_flight == 0) {
+			e->tx_next = e->rewind;
+			e->blocked = false;
+			e->c.writable = false;
+			e->tx_resume = true;
+		}
+		while (!e->blocked && e->tx_next < nsdu && e->sends_in_flight < E2E_WINDOW) {
+			if (e2e_coc_send_sdu(e, e->tx_next, sdu_len, e->tx_resume) < 0)
+				return e2e_fail(e, "cannot send to l2cap");
+			e->tx_resume = false;
+			e->tx_next++;
+		}
+		if (!e2e_pump(e))
+			return e2e_fail(e, "stopped");
+	}
+	if (until_blocked)
+		return e2e_fail(e, "every byte went: l2cap never refused a send");
+	e->send_base_id = 0;
+	return true;
 }

@@ -52,7 +52,7 @@ struct e2e {
 	Hive__Result *result;
 	char err[512];
 	/* sending */
-	uint64_t send_base_id; /* ids of data sends: base + SDU index */
+	uint64_t send_base_id; /* ids of data sends: base + SDU index, 0 when none */
 	uint64_t sends_answered, sends_in_flight;
 	bool blocked;
 	uint64_t rewind; /* the first refused SDU */
@@ -60,6 +60,9 @@ struct e2e {
 	const char *const *csets; /* the central graph's extra settings */
 	const char *const *vctrl_args; /* extra hive-vctrl options (NULL-ended) */
 	uint32_t passkey; /* what the central's app enters when asked */
+	/* the CoC stream (e2e_coc_start) */
+	uint64_t tx_total; /* its bytes */
+	uint64_t tx_byte0; /* the stream offset of its first byte */
 	uint64_t tx_next; /* the next SDU to send */
 	bool tx_resume;
 };
@@ -84,5 +87,28 @@ void e2e_teardown(struct e2e *e);
  * central with e->csets), joins them as an app and connects; the central's
  * app answers smp's prompts when central_smp_events. */
 bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events);
+
+/* ---- an LE credit based channel from the central's app to the peripheral's */
+
+/* Sends an l2cap request of s's app and waits for its Result. */
+bool e2e_l2cap_call(struct e2e *e, struct e2e_side *s, Hive__L2capRequest *lr,
+		    const char *what);
+/* The peripheral listens on E2E_SPSM, the central opens a channel to it
+ * (both receiving with mtu and mps); e->c.cid, e->c.peer_mtu. */
+bool e2e_coc_open(struct e2e *e, uint32_t mtu, uint32_t mps);
+/* The central closes the channel; both apps see it closed. */
+bool e2e_coc_close(struct e2e *e);
+/* Starts a stream of `total` bytes on the central's open channel: they
+ * continue the pattern (e2e_pattern) from what the peripheral received so
+ * far. */
+void e2e_coc_start(struct e2e *e, uint64_t total);
+/* Sends SDU idx of the stream (sdu_len bytes, the last one shorter). */
+int e2e_coc_send_sdu(struct e2e *e, uint64_t idx, uint32_t sdu_len, bool resume);
+/* Sends the stream in SDUs of sdu_len, with at most E2E_WINDOW sends in
+ * flight; a refused send (-EAGAIN) is sent again, with resume, once l2cap
+ * says writable and every send in flight was answered. Returns when the
+ * peripheral received it all, byte for byte, or (until_blocked) when l2cap
+ * refused a send and every send in flight was answered. */
+bool e2e_coc_transfer(struct e2e *e, uint32_t sdu_len, int timeout_ms, bool until_blocked);
 
 #endif

@@ -22,148 +22,7 @@
 #include "e2e.h"
 #include "harness.h"
 
-/* ---- two graphs, driven as an app of each ------------------------------------------- */
-
-
 /* ---- l2cap requests ------------------------------------------------------------------- */
-
-static bool l2cap_call(struct e2e *e, struct e2e_side *s, Hive__L2capRequest *lr,
-		       const char *what)
-{
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_L2CAP;
-	req.l2cap = lr;
-	return e2e_call(e, s, "l2cap", &req, what);
-}
-
-static int send_sdu(struct e2e *e, uint64_t idx, uint32_t sdu_len, bool resume)
-{
-	static uint8_t buf[65536];
-	uint64_t off = idx * sdu_len;
-	uint32_t len = (uint32_t)(E2E_TOTAL - off < sdu_len ? E2E_TOTAL - off : sdu_len);
-	for (uint32_t i = 0; i < len; i++)
-		buf[i] = e2e_pattern(off + i);
-	Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
-	sd.handle = e->c.handle;
-	sd.cid = e->c.cid;
-	sd.sdu.data = buf;
-	sd.sdu.len = len;
-	sd.resume = resume;
-	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
-	lr.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
-	lr.send = &sd;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.id = e->send_base_id + idx;
-	req.op_case = HIVE__REQUEST__OP_L2CAP;
-	req.l2cap = &lr;
-	int rc = e2e_send(e, &e->c, "l2cap", &req);
-	if (rc == 0)
-		e->sends_in_flight++;
-	return rc;
-}
-
-/* Starts sending E2E_TOTAL bytes on the central's open channel. */
-static void coc_start(struct e2e *e)
-{
-	e->send_base_id = e->next_id + 1000;
-	e->next_id += 1000 + E2E_TOTAL;
-	e->blocked = false;
-	e->c.writable = false;
-	e->tx_next = 0;
-	e->tx_resume = false;
-}
-
-/* Sends in SDUs of sdu_len, with at most E2E_WINDOW sends in flight; a
- * refused send (-EAGAIN) is sent again, with resume, once l2cap says
- * writable and every send in flight was answered. Returns when the
- * peripheral received it all, or (until_blocked) when l2cap refused a
- * send and every send in flight was answered. */
-static bool coc_transfer(struct e2e *e, uint32_t sdu_len, int timeout_ms, bool until_blocked)
-{
-	uint64_t nsdu = (E2E_TOTAL + sdu_len - 1) / sdu_len;
-	uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
-	while (e->p.rx_bytes < E2E_TOTAL || e->sends_in_flight) {
-		if (*e->err)
-			return false;
-		if (e->p.rx_bad)
-			return e2e_fail(e, "the peripheral received bytes out of order or changed "
-					   "before offset %llu",
-					(unsigned long long)e->p.rx_bytes);
-		if (e->p.closed || e->c.closed)
-			return e2e_fail(e, "the channel closed during the transfer");
-		if (hive_now_ns() > deadline)
-			return e2e_fail(e, "transfer: %llu of %u bytes within %d ms (%llu sent, "
-					   "%llu in flight, blocked %d)",
-					(unsigned long long)e->p.rx_bytes, E2E_TOTAL, timeout_ms,
-					(unsigned long long)e->tx_next,
-					(unsigned long long)e->sends_in_flight, e->blocked);
-		if (until_blocked && e->blocked && e->sends_in_flight == 0)
-			return true;
-		if (e->blocked && e->c.writable && e->sends_in_flight == 0) {
-			e->tx_next = e->rewind;
-			e->blocked = false;
-			e->c.writable = false;
-			e->tx_resume = true;
-		}
-		while (!e->blocked && e->tx_next < nsdu && e->sends_in_flight < E2E_WINDOW) {
-			if (send_sdu(e, e->tx_next, sdu_len, e->tx_resume) < 0)
-				return e2e_fail(e, "cannot send to l2cap");
-			e->tx_resume = false;
-			e->tx_next++;
-		}
-		if (!e2e_pump(e))
-			return e2e_fail(e, "stopped");
-	}
-	if (until_blocked)
-		return e2e_fail(e, "every byte went: l2cap never refused a send");
-	e->send_base_id = 0;
-	return true;
-}
-
-/* Listen on the peripheral, connect from the central. */
-static bool coc_open(struct e2e *e, uint32_t mtu, uint32_t mps)
-{
-	Hive__L2capCocParams rx = HIVE__L2CAP_COC_PARAMS__INIT;
-	rx.mtu = mtu;
-	rx.mps = mps;
-	Hive__L2capListen li = HIVE__L2CAP_LISTEN__INIT;
-	li.spsm = E2E_SPSM;
-	li.rx = &rx;
-	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
-	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
-	lr.listen = &li;
-	if (!l2cap_call(e, &e->p, &lr, "listen"))
-		return false;
-	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
-	co.handle = e->c.handle;
-	co.spsm = E2E_SPSM;
-	co.rx = &rx;
-	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
-	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
-	lc.connect = &co;
-	if (!l2cap_call(e, &e->c, &lc, "open a channel"))
-		return false;
-	const Hive__L2capResult *r = e->result->l2cap;
-	if (!r || r->value_case != HIVE__L2CAP_RESULT__VALUE_CONNECTED ||
-	    r->connected->n_channels != 1)
-		return e2e_fail(e, "open a channel: no channel in the answer");
-	e->c.cid = r->connected->channels[0]->cid;
-	e->c.peer_mtu = r->connected->channels[0]->peer_mtu;
-	return e2e_wait(e, &e->p.opened, E2E_DEADLINE_MS, "the peripheral's opened event");
-}
-
-static bool coc_close(struct e2e *e)
-{
-	Hive__L2capDisconnect dc = HIVE__L2CAP_DISCONNECT__INIT;
-	dc.handle = e->c.handle;
-	dc.cid = e->c.cid;
-	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
-	lr.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
-	lr.disconnect = &dc;
-	return l2cap_call(e, &e->c, &lr, "close the channel") &&
-	       e2e_wait(e, &e->c.closed, E2E_DEADLINE_MS, "the central's closed event") &&
-	       e2e_wait(e, &e->p.closed, E2E_DEADLINE_MS, "the peripheral's closed event");
-}
 
 static bool conn_param_update_ex(struct e2e *e, struct e2e_side *s, uint32_t interval,
 				 uint32_t timeout)
@@ -178,7 +37,7 @@ static bool conn_param_update_ex(struct e2e *e, struct e2e_side *s, uint32_t int
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_CONN_PARAM_UPDATE;
 	lr.conn_param_update = &u;
 	e->p.params = e->c.params = false;
-	return l2cap_call(e, s, &lr, "connection parameter update");
+	return e2e_l2cap_call(e, s, &lr, "connection parameter update");
 }
 
 static bool conn_param_update(struct e2e *e, uint32_t interval)
@@ -232,17 +91,17 @@ Test(l2cap_e2e, conn_param_update_then_1mb_coc, .fini = fini, .timeout = 180)
 	cr_assert_eq(e->p.interval, want, "the peripheral's host: interval %u, asked %u",
 		     e->p.interval, want);
 
-	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	cr_assert(e2e_coc_open(e, 512, 247), "%s", e->err);
 	cr_assert_eq(e->c.peer_mtu, 512, "peer MTU %u", e->c.peer_mtu);
-	coc_start(e);
-	cr_assert(coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
+	e2e_coc_start(e, E2E_TOTAL);
+	cr_assert(e2e_coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
 	cr_assert_eq(e->p.rx_bytes, E2E_TOTAL);
 	cr_assert_not(e->p.rx_bad);
 	cr_assert_eq(e->p.rx_sdus, (E2E_TOTAL + 511) / 512, "%llu SDUs arrived",
 		     (unsigned long long)e->p.rx_sdus);
 	cr_log_info("1 MB through the channel: %llu SDUs, %llu sends refused with -EAGAIN",
 		    (unsigned long long)e->p.rx_sdus, (unsigned long long)e->eagain);
-	cr_assert(coc_close(e), "%s", e->err);
+	cr_assert(e2e_coc_close(e), "%s", e->err);
 	cr_assert_eq(e->c.close_status, 0);
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 }
@@ -251,7 +110,7 @@ Test(l2cap_e2e, conn_param_update_then_1mb_coc, .fini = fini, .timeout = 180)
 Test(l2cap_e2e, oversized_sdu_refused, .fini = fini, .timeout = 120)
 {
 	struct e2e *e = setup();
-	cr_assert(coc_open(e, 256, 64), "%s", e->err);
+	cr_assert(e2e_coc_open(e, 256, 64), "%s", e->err);
 	uint8_t big[300] = { 0 };
 	Hive__L2capSend sd = HIVE__L2CAP_SEND__INIT;
 	sd.handle = e->c.handle;
@@ -261,15 +120,15 @@ Test(l2cap_e2e, oversized_sdu_refused, .fini = fini, .timeout = 120)
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
 	lr.send = &sd;
-	cr_assert_not(l2cap_call(e, &e->c, &lr, "oversized send"));
+	cr_assert_not(e2e_l2cap_call(e, &e->c, &lr, "oversized send"));
 	cr_assert_eq(e->result->status, -EMSGSIZE, "status %d", e->result->status);
 	*e->err = 0;
 	sd.sdu.len = 256;
-	cr_assert(l2cap_call(e, &e->c, &lr, "send"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &lr, "send"), "%s", e->err);
 	uint64_t want = 256;
 	cr_assert(th_run_until_count(e->p.a, &e->p.rx_bytes, want, E2E_DEADLINE_MS),
 		  "the SDU did not arrive");
-	cr_assert(coc_close(e), "%s", e->err);
+	cr_assert(e2e_coc_close(e), "%s", e->err);
 }
 
 static bool rx_hold(struct e2e *e, bool hold)
@@ -281,7 +140,7 @@ static bool rx_hold(struct e2e *e, bool hold)
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_RX_HOLD;
 	lr.rx_hold = &h;
-	return l2cap_call(e, &e->p, &lr, hold ? "hold" : "release");
+	return e2e_l2cap_call(e, &e->p, &lr, hold ? "hold" : "release");
 }
 
 /* The receiver's back-pressure end to end: the peripheral's app holds its
@@ -291,16 +150,16 @@ static bool rx_hold(struct e2e *e, bool hold)
 Test(l2cap_e2e, receiver_hold_backpressure, .fini = fini, .timeout = 180)
 {
 	struct e2e *e = setup();
-	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	cr_assert(e2e_coc_open(e, 512, 247), "%s", e->err);
 	cr_assert(rx_hold(e, true), "%s", e->err);
-	coc_start(e);
-	cr_assert(coc_transfer(e, e->c.peer_mtu, 60000, true), "%s", e->err);
+	e2e_coc_start(e, E2E_TOTAL);
+	cr_assert(e2e_coc_transfer(e, e->c.peer_mtu, 60000, true), "%s", e->err);
 	/* The central spent its credits and queues the rest. */
 	Hive__L2capTableQuery q = HIVE__L2CAP_TABLE_QUERY__INIT;
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_TABLE;
 	lr.table = &q;
-	cr_assert(l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
 	const Hive__L2capTable *t = e->result->l2cap->table;
 	cr_assert_eq(t->n_channels, 1);
 	cr_assert_eq(t->channels[0]->tx_credits, 0, "the central still has %u credits",
@@ -310,7 +169,7 @@ Test(l2cap_e2e, receiver_hold_backpressure, .fini = fini, .timeout = 180)
 	 * before its answer) and returned no credit. */
 	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
 	for (;;) {
-		cr_assert(l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
+		cr_assert(e2e_l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
 		t = e->result->l2cap->table;
 		cr_assert_eq(t->n_channels, 1);
 		cr_assert(t->channels[0]->rx_hold);
@@ -323,14 +182,14 @@ Test(l2cap_e2e, receiver_hold_backpressure, .fini = fini, .timeout = 180)
 	cr_assert_lt(held, E2E_TOTAL / 2, "%llu bytes arrived while held",
 		     (unsigned long long)held);
 	/* Nothing more arrives while held: a round trip through both l2caps. */
-	cr_assert(l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
-	cr_assert(l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &lr, "table"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->p, &lr, "table"), "%s", e->err);
 	cr_assert_eq(e->p.rx_bytes, held, "bytes arrived while held");
 	cr_assert(rx_hold(e, false), "%s", e->err);
-	cr_assert(coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
+	cr_assert(e2e_coc_transfer(e, e->c.peer_mtu, 120000, false), "%s", e->err);
 	cr_assert_eq(e->p.rx_bytes, E2E_TOTAL);
 	cr_assert_not(e->p.rx_bad);
-	cr_assert(coc_close(e), "%s", e->err);
+	cr_assert(e2e_coc_close(e), "%s", e->err);
 }
 
 /* Only the peripheral may ask, with valid values; a central whose policy
@@ -375,7 +234,7 @@ Test(l2cap_e2e, ecred_two_channels, .fini = fini, .timeout = 120)
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
 	lr.listen = &li;
-	cr_assert(l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
 	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
 	co.handle = e->c.handle;
 	co.spsm = E2E_SPSM;
@@ -384,7 +243,7 @@ Test(l2cap_e2e, ecred_two_channels, .fini = fini, .timeout = 120)
 	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
 	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
 	lc.connect = &co;
-	cr_assert(l2cap_call(e, &e->c, &lc, "open two channels"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &lc, "open two channels"), "%s", e->err);
 	const Hive__L2capResult *r = e->result->l2cap;
 	cr_assert(r && r->value_case == HIVE__L2CAP_RESULT__VALUE_CONNECTED);
 	cr_assert_eq(r->connected->n_channels, 2, "%zu channels opened",
@@ -415,7 +274,7 @@ Test(l2cap_e2e, ecred_two_channels, .fini = fini, .timeout = 120)
 			Hive__L2capRequest ls = HIVE__L2CAP_REQUEST__INIT;
 			ls.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
 			ls.send = &sd;
-			cr_assert(l2cap_call(e, &e->c, &ls, "send"), "%s", e->err);
+			cr_assert(e2e_l2cap_call(e, &e->c, &ls, "send"), "%s", e->err);
 		}
 	cr_assert(th_run_until_count(e->p.a, &e->p.rx_sdus, 3, E2E_DEADLINE_MS),
 		  "%llu SDUs of 3 arrived", (unsigned long long)e->p.rx_sdus);
@@ -434,7 +293,7 @@ Test(l2cap_e2e, ecred_two_channels, .fini = fini, .timeout = 120)
 		Hive__L2capRequest ld = HIVE__L2CAP_REQUEST__INIT;
 		ld.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
 		ld.disconnect = &dc;
-		cr_assert(l2cap_call(e, &e->c, &ld, "close"), "%s", e->err);
+		cr_assert(e2e_l2cap_call(e, &e->c, &ld, "close"), "%s", e->err);
 	}
 	deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
 	while ((e->p.nclosed < 2 || e->c.nclosed < 2) && hive_now_ns() < deadline)
@@ -457,7 +316,7 @@ Test(l2cap_e2e, encrypted_spsm, .fini = fini, .timeout = 120)
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
 	lr.listen = &li;
-	cr_assert(l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->p, &lr, "listen"), "%s", e->err);
 	Hive__L2capConnect co = HIVE__L2CAP_CONNECT__INIT;
 	co.handle = e->c.handle;
 	co.spsm = E2E_SPSM;
@@ -465,7 +324,7 @@ Test(l2cap_e2e, encrypted_spsm, .fini = fini, .timeout = 120)
 	Hive__L2capRequest lc = HIVE__L2CAP_REQUEST__INIT;
 	lc.op_case = HIVE__L2CAP_REQUEST__OP_CONNECT;
 	lc.connect = &co;
-	cr_assert_not(l2cap_call(e, &e->c, &lc, "open on a clear link"), "the channel opened");
+	cr_assert_not(e2e_l2cap_call(e, &e->c, &lc, "open on a clear link"), "the channel opened");
 	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__L2CAP, "%s", e->err);
 	cr_assert(e->result->status == 5 || e->result->status == 8, "status %d",
 		  e->result->status);
@@ -485,7 +344,7 @@ Test(l2cap_e2e, encrypted_spsm, .fini = fini, .timeout = 120)
 		  "%s", e->err);
 	cr_assert(e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption"),
 		  "%s", e->err);
-	cr_assert(l2cap_call(e, &e->c, &lc, "open on the encrypted link"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &lc, "open on the encrypted link"), "%s", e->err);
 	cr_assert(e2e_wait(e, &e->p.opened, E2E_DEADLINE_MS, "the peripheral's opened event"),
 		  "%s", e->err);
 }
@@ -498,13 +357,13 @@ Test(l2cap_e2e, encrypted_spsm, .fini = fini, .timeout = 120)
 Test(l2cap_e2e, l2cap_killed_mid_transfer, .fini = fini, .timeout = 180)
 {
 	struct e2e *e = setup();
-	cr_assert(coc_open(e, 512, 247), "%s", e->err);
+	cr_assert(e2e_coc_open(e, 512, 247), "%s", e->err);
 	Hive__Status *st = th_status(e->c.a, E2E_DEADLINE_MS);
 	const Hive__ActorStatus *as = th_status_find(st, "l2cap");
 	cr_assert(as && as->pid);
 	pid_t pid = (pid_t)as->pid;
 	hive__status__free_unpacked(st, NULL);
-	coc_start(e);
+	e2e_coc_start(e, E2E_TOTAL);
 	/* A quarter of the way. */
 	uint64_t deadline = hive_now_ns() + 60000ull * 1000000ull;
 	uint64_t nsdu = E2E_TOTAL / 512;
@@ -516,7 +375,7 @@ Test(l2cap_e2e, l2cap_killed_mid_transfer, .fini = fini, .timeout = 180)
 			e->tx_resume = true;
 		}
 		while (!e->blocked && e->tx_next < nsdu && e->sends_in_flight < E2E_WINDOW) {
-			cr_assert_eq(send_sdu(e, e->tx_next, 512, e->tx_resume), 0);
+			cr_assert_eq(e2e_coc_send_sdu(e, e->tx_next, 512, e->tx_resume), 0);
 			e->tx_resume = false;
 			e->tx_next++;
 		}
@@ -525,7 +384,7 @@ Test(l2cap_e2e, l2cap_killed_mid_transfer, .fini = fini, .timeout = 180)
 	cr_assert_geq(e->p.rx_bytes, E2E_TOTAL / 4, "%s", e->err);
 	kill(pid, SIGKILL);
 	/* Go on sending as before; a refused send other than -EAGAIN ends it. */
-	bool ok = coc_transfer(e, 512, 60000, false);
+	bool ok = e2e_coc_transfer(e, 512, 60000, false);
 	cr_log_info("after the kill: transfer %s (%s); central closed %d (status %d), "
 		    "peripheral closed %d (status %d), %llu bytes arrived",
 		    ok ? "complete" : "ended", e->err, e->c.closed, e->c.close_status, e->p.closed,
