@@ -12,11 +12,13 @@ hive-bench-gatt_SRCS := tests/bench/bench_gatt.c tools/demo_app.c \
 	tools/demo_steps.c tools/demo_proc.c
 # hive-bench-coc: CoC throughput and CPU per MB between two graphs on hive-vctrl.
 PROGRAMS += hive-bench-coc
-hive-bench-coc_SRCS := tests/bench/bench_coc.c tests/support/harness.c
+hive-bench-coc_SRCS := tests/bench/bench_coc.c tests/bench/bench_cpu.c tests/support/harness.c \
+	tests/support/e2e.c
 # hive-bench-pair: LE Secure Connections pairing end to end (time, CPU) and
 # P-256 operations per second through actors/smp/smp_crypto.c.
 PROGRAMS += hive-bench-pair
-hive-bench-pair_SRCS := tests/bench/bench_pair.c tests/support/harness.c tests/support/e2e.c actors/smp/smp_crypto.c
+hive-bench-pair_SRCS := tests/bench/bench_pair.c tests/bench/bench_cpu.c tests/support/harness.c \
+	tests/support/e2e.c actors/smp/smp_crypto.c
 # hive-bench-net: the read round trip and notifications/s with gatt in another
 # network namespace over tcp+CURVE, next to all-ipc (the test_netns lab).
 PROGRAMS += hive-bench-net
