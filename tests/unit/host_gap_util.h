@@ -1,4 +1,5 @@
-/* The harness of hive-host's GAP scripts (test_host_gap.c, test_host_ext.c):
+/* The harness of hive-host's scripts (test_host_script.c, test_host_gap.c,
+ * test_host_ext.c, test_host_bredr.c):
  * the test plays "hci" (it sees each command and answers with events),
  * "l2cap" and "smp" (link events) and "app" (the requester), and checks
  * each command byte for byte and each Result. Every wait has a deadline;
@@ -33,6 +34,8 @@ struct inbox {
 	struct pkt pkt[PKT_MAX];
 	uint64_t links;
 	Hive__LinkEvent__KindCase link_kind[PKT_MAX];
+	/* AclCredits (kept apart from the other link events) */
+	uint64_t credit_resets, credit_frames, credit_window;
 	uint32_t link_handle[PKT_MAX];
 	uint32_t link_value[PKT_MAX];
 	uint64_t results;
@@ -77,8 +80,13 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 {
 	struct inbox *in = arg;
 	const Hive__LinkEvent *le = env->link;
-	if (le->kind_case == HIVE__LINK_EVENT__KIND_ACL_CREDITS)
-		return; /* flow control, not the link's life (test_host_acl's business) */
+	if (le->kind_case == HIVE__LINK_EVENT__KIND_ACL_CREDITS) {
+		/* flow control, not the link's life */
+		in->credit_resets += le->acl_credits->reset;
+		in->credit_frames += le->acl_credits->frames;
+		in->credit_window = le->acl_credits->window;
+		return;
+	}
 	if (in->links < PKT_MAX) {
 		in->link_kind[in->links] = le->kind_case;
 		in->link_handle[in->links] = le->handle;
