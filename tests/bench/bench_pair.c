@@ -20,49 +20,6 @@
 #include "harness.h"
 #include "../../actors/smp/smp_crypto.h"
 
-/* ---- smp and l2cap requests ------------------------------------------------------------ */
-
-static bool smp_call(struct e2e *e, struct e2e_side *s, Hive__SmpRequest *sr, const char *what)
-{
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_SMP;
-	req.smp = sr;
-	return e2e_call(e, s, "smp", &req, what);
-}
-
-struct paired {
-	bool sc, authenticated, bonded;
-	uint32_t key_size;
-	int method;
-};
-
-/* The central pairs; both hosts see the link encrypted. */
-static bool pair(struct e2e *e, bool legacy, bool mitm, Hive__SmpIoCapability io,
-		 struct paired *out)
-{
-	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
-	p.handle = e->c.handle;
-	p.legacy = legacy;
-	p.mitm = mitm;
-	p.io_cap = io;
-	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
-	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
-	sr.pair = &p;
-	e->c.encrypted = e->p.encrypted = false;
-	if (!smp_call(e, &e->c, &sr, "pair"))
-		return false;
-	const Hive__SmpResult *r = e->result->smp;
-	if (!r || r->value_case != HIVE__SMP_RESULT__VALUE_PAIRED)
-		return e2e_fail(e, "pair: no outcome in the answer");
-	out->sc = r->paired->sc;
-	out->authenticated = r->paired->authenticated;
-	out->bonded = r->paired->bonded;
-	out->key_size = r->paired->key_size;
-	out->method = r->paired->method;
-	return e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption") &&
-	       e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption");
-}
-
 /* ---- P-256 through smp_crypto.c ------------------------------------------------------- */
 
 static void p256_bench(double seconds)
@@ -111,10 +68,10 @@ static bool pair_bench(struct e2e *e, const char *name, bool mitm, int want_meth
 	for (int r = 0; r < runs; r++) {
 		if (!e2e_connect(e))
 			return false;
-		struct paired pd = { 0 };
+		struct e2e_paired pd = { 0 };
 		bench_procs_before(&bp);
 		uint64_t t0 = hive_now_ns();
-		if (!pair(e, false, mitm, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd))
+		if (!e2e_pair(e, false, mitm, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd))
 			return false;
 		uint64_t t1 = hive_now_ns();
 		bench_procs_after(&bp);

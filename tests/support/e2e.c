@@ -538,3 +538,39 @@ bool e2e_coc_transfer(struct e2e *e, uint32_t sdu_len, int timeout_ms, bool unti
 	e->send_base_id = 0;
 	return true;
 }
+
+/* ---- pairing --------------------------------------------------------------------------- */
+
+bool e2e_smp_call(struct e2e *e, struct e2e_side *s, Hive__SmpRequest *sr, const char *what)
+{
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_SMP;
+	req.smp = sr;
+	return e2e_call(e, s, "smp", &req, what);
+}
+
+bool e2e_pair(struct e2e *e, bool legacy, bool mitm, Hive__SmpIoCapability io,
+	      struct e2e_paired *out)
+{
+	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
+	p.handle = e->c.handle;
+	p.legacy = legacy;
+	p.mitm = mitm;
+	p.io_cap = io;
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
+	sr.pair = &p;
+	e->c.encrypted = e->p.encrypted = false;
+	if (!e2e_smp_call(e, &e->c, &sr, "pair"))
+		return false;
+	const Hive__SmpResult *r = e->result->smp;
+	if (!r || r->value_case != HIVE__SMP_RESULT__VALUE_PAIRED)
+		return e2e_fail(e, "pair: no outcome in the answer");
+	out->sc = r->paired->sc;
+	out->authenticated = r->paired->authenticated;
+	out->bonded = r->paired->bonded;
+	out->key_size = r->paired->key_size;
+	out->method = r->paired->method;
+	return e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption") &&
+	       e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption");
+}

@@ -88,6 +88,20 @@ void e2e_teardown(struct e2e *e);
  * app answers smp's prompts when central_smp_events. */
 bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events);
 
+/* ---- pairing */
+
+/* Sends an smp request of s's app and waits for its Result. */
+bool e2e_smp_call(struct e2e *e, struct e2e_side *s, Hive__SmpRequest *sr, const char *what);
+struct e2e_paired {
+	bool sc, authenticated, bonded;
+	uint32_t key_size;
+	int method;
+};
+/* The central pairs (out: the outcome smp answered); both hosts see the
+ * link encrypted. */
+bool e2e_pair(struct e2e *e, bool legacy, bool mitm, Hive__SmpIoCapability io,
+	      struct e2e_paired *out);
+
 /* ---- an LE credit based channel from the central's app to the peripheral's */
 
 /* Sends an l2cap request of s's app and waits for its Result. */

@@ -29,51 +29,7 @@
 #include "e2e.h"
 #include "harness.h"
 
-/* ---- two graphs, driven as an app of each ------------------------------------------- */
-
-
 /* ---- smp and l2cap requests ------------------------------------------------------------ */
-
-static bool smp_call(struct e2e *e, struct e2e_side *s, Hive__SmpRequest *sr, const char *what)
-{
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_SMP;
-	req.smp = sr;
-	return e2e_call(e, s, "smp", &req, what);
-}
-
-struct paired {
-	bool sc, authenticated, bonded;
-	uint32_t key_size;
-	int method;
-};
-
-/* The central pairs; both hosts see the link encrypted. */
-static bool pair(struct e2e *e, bool legacy, bool mitm, Hive__SmpIoCapability io,
-		 struct paired *out)
-{
-	Hive__SmpPair p = HIVE__SMP_PAIR__INIT;
-	p.handle = e->c.handle;
-	p.legacy = legacy;
-	p.mitm = mitm;
-	p.io_cap = io;
-	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
-	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
-	sr.pair = &p;
-	e->c.encrypted = e->p.encrypted = false;
-	if (!smp_call(e, &e->c, &sr, "pair"))
-		return false;
-	const Hive__SmpResult *r = e->result->smp;
-	if (!r || r->value_case != HIVE__SMP_RESULT__VALUE_PAIRED)
-		return e2e_fail(e, "pair: no outcome in the answer");
-	out->sc = r->paired->sc;
-	out->authenticated = r->paired->authenticated;
-	out->bonded = r->paired->bonded;
-	out->key_size = r->paired->key_size;
-	out->method = r->paired->method;
-	return e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption") &&
-	       e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption");
-}
 
 static bool bonds(struct e2e *e, struct e2e_side *s, size_t *n)
 {
@@ -81,7 +37,7 @@ static bool bonds(struct e2e *e, struct e2e_side *s, size_t *n)
 	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
 	sr.op_case = HIVE__SMP_REQUEST__OP_BONDS;
 	sr.bonds = &q;
-	if (!smp_call(e, s, &sr, "bonds"))
+	if (!e2e_smp_call(e, s, &sr, "bonds"))
 		return false;
 	const Hive__SmpResult *r = e->result->smp;
 	if (!r || r->value_case != HIVE__SMP_RESULT__VALUE_BONDS)
@@ -152,7 +108,7 @@ static bool kill_smp(struct e2e *e, struct e2e_side *s)
 	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
 	sr.op_case = HIVE__SMP_REQUEST__OP_SUBSCRIBE;
 	sr.subscribe = &ss;
-	return smp_call(e, s, &sr, "smp subscription");
+	return e2e_smp_call(e, s, &sr, "smp subscription");
 }
 
 /* Both graphs stopped entirely, and started again with the same run
@@ -183,7 +139,7 @@ static bool reconnect_encrypts(struct e2e *e, const char *when)
 	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
 	sr.op_case = HIVE__SMP_REQUEST__OP_ENCRYPT;
 	sr.encrypt = &en;
-	if (!smp_call(e, &e->c, &sr, "encrypt"))
+	if (!e2e_smp_call(e, &e->c, &sr, "encrypt"))
 		return e2e_fail(e, "%s: %s", when, e->err);
 	const Hive__SmpResult *r = e->result->smp;
 	if (!r || r->value_case != HIVE__SMP_RESULT__VALUE_ENCRYPTED || !r->encrypted->enabled)
@@ -224,8 +180,8 @@ static void method(const char *const psets[], bool legacy, bool mitm, Hive__SmpI
 	struct e2e *e = E;
 	e->passkey = passkey;
 	cr_assert(e2e_setup(e, psets, true), "%s", e->err);
-	struct paired pd = { 0 };
-	cr_assert(pair(e, legacy, mitm, io, &pd), "%s", e->err);
+	struct e2e_paired pd = { 0 };
+	cr_assert(e2e_pair(e, legacy, mitm, io, &pd), "%s", e->err);
 	cr_assert_eq(pd.method, want_method, "method %d, want %d", pd.method, want_method);
 	cr_assert_eq(pd.sc, want_sc);
 	cr_assert_eq(pd.authenticated, want_auth);
@@ -300,8 +256,8 @@ static void setup_paired(const char *const psets[], bool mitm)
 	E = calloc(1, sizeof *E);
 	cr_assert_not_null(E);
 	cr_assert(e2e_setup(E, psets, true), "%s", E->err);
-	struct paired pd = { 0 };
-	cr_assert(pair(E, false, mitm, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd), "%s", E->err);
+	struct e2e_paired pd = { 0 };
+	cr_assert(e2e_pair(E, false, mitm, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd), "%s", E->err);
 	cr_assert(pd.bonded);
 	size_t n = 0;
 	cr_assert(wait_bonds(E, &E->p, 1, &n), "%s", E->err);
@@ -315,8 +271,8 @@ Test(smp_e2e, pair_again_keeps_one_bond, .fini = fini, .timeout = 240)
 	struct e2e *e = E;
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 	cr_assert(e2e_connect(e), "%s", e->err);
-	struct paired pd = { 0 };
-	cr_assert(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd), "%s", e->err);
+	struct e2e_paired pd = { 0 };
+	cr_assert(e2e_pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_DEFAULT, &pd), "%s", e->err);
 	cr_assert_eq(pd.method, HIVE__SMP_METHOD__METHOD_NUMERIC_COMPARISON);
 	size_t n = 0;
 	cr_assert(bonds(e, &e->c, &n), "%s", e->err);
@@ -361,7 +317,7 @@ Test(smp_e2e, peripheral_security_request, .fini = fini, .timeout = 240)
 	sr.op_case = HIVE__SMP_REQUEST__OP_PAIR;
 	sr.pair = &p;
 	e->c.encrypted = e->p.encrypted = false;
-	cr_assert(smp_call(e, &e->p, &sr, "pair (peripheral)"), "%s", e->err);
+	cr_assert(e2e_smp_call(e, &e->p, &sr, "pair (peripheral)"), "%s", e->err);
 	const Hive__SmpResult *r = e->result->smp;
 	cr_assert(r && r->value_case == HIVE__SMP_RESULT__VALUE_PAIRED);
 	cr_assert(r->paired->sc);
@@ -390,8 +346,8 @@ Test(smp_e2e, sc_wrong_passkey_fails, .fini = fini, .timeout = 240)
 	struct e2e *e = E;
 	e->passkey = 314158;
 	cr_assert(e2e_setup(e, psets, true), "%s", e->err);
-	struct paired pd = { 0 };
-	cr_assert_not(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
+	struct e2e_paired pd = { 0 };
+	cr_assert_not(e2e_pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
 		      "paired with the wrong passkey");
 	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__SMP, "%s", e->err);
 	cr_assert_eq(e->result->status, 0x04, "reason %d", e->result->status);
@@ -510,8 +466,8 @@ Test(smp_e2e, repeated_attempts_across_reconnect_and_restart, .fini = fini, .tim
 	struct e2e *e = E;
 	e->passkey = 314158;
 	cr_assert(e2e_setup(e, psets, true), "%s", e->err);
-	struct paired pd = { 0 };
-	cr_assert_not(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
+	struct e2e_paired pd = { 0 };
+	cr_assert_not(e2e_pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
 		      "paired with the wrong passkey");
 	cr_assert_eq(e->result->status, 0x04, "reason %d: %s", e->result->status, e->err);
 	*e->err = 0;
@@ -520,7 +476,7 @@ Test(smp_e2e, repeated_attempts_across_reconnect_and_restart, .fini = fini, .tim
 
 	e->passkey = 314159;
 	for (int round = 0; round < 2; round++) {
-		cr_assert_not(pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
+		cr_assert_not(e2e_pair(e, false, true, HIVE__SMP_IO_CAPABILITY__IO_KEYBOARD_ONLY, &pd),
 			      "round %d: paired within the Repeated Attempts interval", round);
 		cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__SMP, "%s", e->err);
 		cr_assert_eq(e->result->status, 0x09, "round %d: reason %d: %s", round,
@@ -542,7 +498,7 @@ static bool oob_of(struct e2e *e, struct e2e_side *s, uint8_t c[16], uint8_t r[1
 	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
 	sr.op_case = HIVE__SMP_REQUEST__OP_OOB_LOCAL;
 	sr.oob_local = &ol;
-	if (!smp_call(e, s, &sr, "oob"))
+	if (!e2e_smp_call(e, s, &sr, "oob"))
 		return false;
 	const Hive__SmpResult *x = e->result->smp;
 	if (!x || x->value_case != HIVE__SMP_RESULT__VALUE_OOB || x->oob->c.len != 16 ||
@@ -567,7 +523,7 @@ Test(smp_e2e, sc_oob_both_sides_through_the_prompt, .fini = fini, .timeout = 240
 	Hive__SmpRequest sub = HIVE__SMP_REQUEST__INIT;
 	sub.op_case = HIVE__SMP_REQUEST__OP_SUBSCRIBE;
 	sub.subscribe = &ss;
-	cr_assert(smp_call(e, &e->p, &sub, "the peripheral's smp subscription"), "%s", e->err);
+	cr_assert(e2e_smp_call(e, &e->p, &sub, "the peripheral's smp subscription"), "%s", e->err);
 	uint8_t pc[16], pr[16], cc[16], cr_[16];
 	cr_assert(oob_of(e, &e->p, pc, pr), "%s", e->err);
 	cr_assert(oob_of(e, &e->c, cc, cr_), "%s", e->err);
