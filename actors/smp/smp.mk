@@ -7,8 +7,8 @@ SMP_ACTOR_SRCS := $(SMP_PURE_SRCS) actors/smp/smp_bonds.c actors/smp/smp_actor.c
 	actors/smp/smp_delegate.c
 
 PROGRAMS += hive-smp
-hive-smp_SRCS := actors/smp/smp_main.c actors/smp/smp_gatt.c actors/smp/smp_bredr.c \
-	actors/smp/smp_bredr_main.c $(SMP_ACTOR_SRCS)
+hive-smp_SRCS := actors/smp/smp_main.c actors/smp/smp_main_req.c actors/smp/smp_gatt.c \
+	actors/smp/smp_bredr.c actors/smp/smp_bredr_main.c $(SMP_ACTOR_SRCS)
 
 test_smp_crypto_SRCS := actors/smp/smp_crypto.c
 test_smp_codec_SRCS := actors/smp/smp_codec.c

@@ -1,6 +1,7 @@
-/* hive-smp: the smp actor's I/O shell. The only file of smp that touches
- * ZeroMQ, timers and protobuf-c; the decisions are in smp_actor.c and
- * smp_delegate.c, the bond store in smp_bonds.c.
+/* hive-smp: the smp actor's I/O shell (with smp_main_req.c, see
+ * smp_main.h). The shell alone touches ZeroMQ, timers and protobuf-c; the
+ * decisions are in smp_actor.c and smp_delegate.c, the bond store in
+ * smp_bonds.c.
  *
  *   hive-smp [runtime options] [--set KEY=VALUE]...
  *     keystore=PATH        the bond store (default $XDG_DATA_HOME/hive/bonds.sqlite3,
@@ -25,7 +26,7 @@
  * (Disconnect after the SMP timeout); SmpEvent resolving_list. To gatt:
  * SmpEvent gatt_bond and gatt_unbond; from gatt: Request smp
  * gatt_record, sign_counters, gatt_sync (smp_gatt.c). Apps: Request smp
- * (smp.proto), SmpEvent. */
+ * (smp.proto), SmpEvent; their requests are in smp_main_req.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,34 +35,15 @@
 
 #include <openssl/rand.h>
 
-#include "hive.h"
-#include "smp_actor.h"
-#include "smp_bredr_main.h"
-#include "smp_gatt.h"
+#include "smp_main.h"
 
 #define SMP_CID 0x0006
 #define HCI_DISCONNECT 0x0406
 #define HCI_REMOTE_USER_TERMINATED 0x13
-#define LIST_MAX 256
-
-struct smp_main {
-	struct hive_actor *a;
-	struct smp_actor s;
-	struct smp_bonds *store;
-	struct smp_bredr bredr; /* BR/EDR link keys and Simple Pairing */
-	struct smp_gatt sg; /* bonded links told to gatt (smp_gatt.h) */
-	char l2cap[HIVE_NAME_MAX + 1], host[HIVE_NAME_MAX + 1], gatt[HIVE_NAME_MAX + 1];
-	int timer;
-	uint64_t timer_due;
-	uint64_t next_id;
-	uint8_t snap[SMP_SNAPSHOT_MAX];
-	size_t snap_len;
-	struct smp_bond list[LIST_MAX];
-};
 
 /* ---- small conversions -------------------------------------------------------------- */
 
-static void rev(uint8_t *dst, const uint8_t *src, size_t n)
+void smp_main_rev(uint8_t *dst, const uint8_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = src[n - 1 - i];
@@ -75,12 +57,12 @@ static void addr_in(const Hive__Address *pa, struct smp_addr *out)
 		return;
 	out->type = (uint8_t)pa->type;
 	if (pa->bdaddr.len == 6)
-		rev(out->a, pa->bdaddr.data, 6);
+		smp_main_rev(out->a, pa->bdaddr.data, 6);
 }
 
-static void addr_out(Hive__SmpAddress *pa, const struct smp_addr *a, uint8_t buf[6])
+void smp_main_addr_out(Hive__SmpAddress *pa, const struct smp_addr *a, uint8_t buf[6])
 {
-	rev(buf, a->a, 6);
+	smp_main_rev(buf, a->a, 6);
 	pa->type = a->type;
 	pa->bdaddr.data = buf;
 	pa->bdaddr.len = 6;
@@ -97,7 +79,7 @@ static void rand_bytes(void *arg, void *buf, size_t n)
 		abort(); /* no randomness: pairing would be unsafe */
 }
 
-static void send_or_log(struct smp_main *m, const char *dest, Hive__Envelope *env)
+void smp_main_send(struct smp_main *m, const char *dest, Hive__Envelope *env)
 {
 	int rc = hive_send(m->a, dest, env);
 	if (rc < 0)
@@ -112,7 +94,7 @@ static void send_request(struct smp_main *m, uint16_t handle, Hive__Request *req
 	Hive__Envelope env = HIVE__ENVELOPE__INIT;
 	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
 	env.request = req;
-	send_or_log(m, m->host, &env);
+	smp_main_send(m, m->host, &env);
 }
 
 /* ---- keys for host ------------------------------------------------------------------- */
@@ -121,13 +103,13 @@ static void send_request(struct smp_main *m, uint16_t handle, Hive__Request *req
  * gets CSRKs and counters per link, with the bond: smp_gatt.c.) */
 static void send_key_lists(struct smp_main *m)
 {
-	int n = smp_bonds_list(m->store, NULL, m->list, LIST_MAX);
+	int n = smp_bonds_list(m->store, NULL, m->list, SMP_MAIN_LIST_MAX);
 	if (n < 0) {
 		HLOG_WARN(m->a, "bond store: %s", smp_bonds_error(m->store));
 		return;
 	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
+	if (n > SMP_MAIN_LIST_MAX)
+		n = SMP_MAIN_LIST_MAX;
 	static const size_t per = sizeof(Hive__SmpResolvingKey) + 2 * sizeof(Hive__SmpAddress) +
 				  16 + 2 * 6 + sizeof(void *);
 	uint8_t *mem = calloc((size_t)n + 1, per);
@@ -148,11 +130,11 @@ static void send_key_lists(struct smp_main *m)
 		hive__smp_address__init(&a2[0]);
 		hive__smp_address__init(&a2[1]);
 		hive__smp_resolving_key__init(r);
-		addr_out(&a2[0], &b->peer, kb + 16);
-		addr_out(&a2[1], &b->local, kb + 22);
+		smp_main_addr_out(&a2[0], &b->peer, kb + 16);
+		smp_main_addr_out(&a2[1], &b->local, kb + 22);
 		r->peer = &a2[0];
 		r->local = &a2[1];
-		rev(kb, b->peer_irk, 16);
+		smp_main_rev(kb, b->peer_irk, 16);
 		r->irk.data = kb;
 		r->irk.len = 16;
 		rkp[nr++] = r;
@@ -166,7 +148,7 @@ static void send_key_lists(struct smp_main *m)
 	rl.keys = rkp;
 	ev.kind_case = HIVE__SMP_EVENT__KIND_RESOLVING_LIST;
 	ev.resolving_list = &rl;
-	send_or_log(m, m->host, &env);
+	smp_main_send(m, m->host, &env);
 	free(mem);
 }
 
@@ -182,7 +164,7 @@ static void outcome_out(Hive__SmpPairingComplete *pc, Hive__SmpAddress *pa, uint
 		[SMP_METHOD_NUMERIC] = HIVE__SMP_METHOD__METHOD_NUMERIC_COMPARISON,
 		[SMP_METHOD_OOB] = HIVE__SMP_METHOD__METHOD_OOB,
 	};
-	addr_out(pa, &o->peer_identity, buf);
+	smp_main_addr_out(pa, &o->peer_identity, buf);
 	pc->peer_identity = pa;
 	pc->sc = o->sc;
 	pc->authenticated = o->authenticated;
@@ -199,29 +181,17 @@ static bool oob_out(Hive__SmpOobData *od, Hive__SmpAddress *pa, uint8_t buf[6 + 
 		    const struct smp_act *x)
 {
 	if (x->has_addr) {
-		addr_out(pa, &x->peer, buf);
+		smp_main_addr_out(pa, &x->peer, buf);
 		od->address = pa;
 	}
-	rev(buf + 6, x->oob_c, 16);
-	rev(buf + 22, x->oob_r, 16);
+	smp_main_rev(buf + 6, x->oob_c, 16);
+	smp_main_rev(buf + 22, x->oob_r, 16);
 	od->c.data = buf + 6;
 	od->c.len = 16;
 	od->r.data = buf + 22;
 	od->r.len = 16;
 	od->valid_ms = x->valid_ms;
 	return true;
-}
-
-/* 16 octets least significant first -> most significant first: 1, or 0
- * when the field is absent, -EINVAL when it has another length. */
-static int key16_in(const ProtobufCBinaryData *b, uint8_t out[16])
-{
-	if (b->len == 0)
-		return 0;
-	if (b->len != 16)
-		return -EINVAL;
-	rev(out, b->data, 16);
-	return 1;
 }
 
 /* Completion, failure, encryption and prompts: a Result to the asker or
@@ -247,7 +217,7 @@ static void send_app(struct smp_main *m, const struct smp_act *x)
 		pr.kind = (Hive__SmpPrompt__Kind)x->prompt;
 		pr.number = x->number;
 		pr.timeout_ms = x->timeout_ms;
-		addr_out(&pa, &x->peer, abuf);
+		smp_main_addr_out(&pa, &x->peer, abuf);
 		pr.peer = &pa;
 		ev.kind_case = HIVE__SMP_EVENT__KIND_PROMPT;
 		ev.prompt = &pr;
@@ -313,7 +283,7 @@ static void send_app(struct smp_main *m, const struct smp_act *x)
 		env.body_case = HIVE__ENVELOPE__BODY_SMP_EVENT;
 		env.smp_event = &ev;
 	}
-	send_or_log(m, x->dest, &env);
+	smp_main_send(m, x->dest, &env);
 }
 
 static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_changed)
@@ -335,10 +305,10 @@ static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_chang
 		pdu.payload.len = x->len;
 		env.body_case = HIVE__ENVELOPE__BODY_PDU;
 		env.pdu = &pdu;
-		send_or_log(m, m->l2cap, &env);
+		smp_main_send(m, m->l2cap, &env);
 		break;
 	case SMP_ACT_START_ENC:
-		rev(key, x->key, 16);
+		smp_main_rev(key, x->key, 16);
 		for (int i = 0; i < 8; i++)
 			rnd[i] = (uint8_t)(x->rand >> (8 * i));
 		se.handle = x->handle;
@@ -353,7 +323,7 @@ static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_chang
 		send_request(m, x->handle, &req);
 		break;
 	case SMP_ACT_LTK_REPLY:
-		rev(key, x->key, 16);
+		smp_main_rev(key, x->key, 16);
 		lr.handle = x->handle;
 		lr.found = x->found;
 		lr.key_size = x->found ? x->key_size : 0;
@@ -389,7 +359,7 @@ static void do_act(struct smp_main *m, const struct smp_act *x, bool *keys_chang
 static void on_timer(struct hive_actor *a, void *arg);
 
 /* Once per input: the outbox out, the snapshot and the timer up to date. */
-static void flush(struct smp_main *m)
+void smp_main_flush(struct smp_main *m)
 {
 	bool keys_changed = false;
 	if (m->s.log[0])
@@ -435,7 +405,7 @@ static void on_timer(struct hive_actor *a, void *arg)
 	m->timer_due = 0;
 	smp_actor_tick(&m->s);
 	smp_bredr_tick(&m->bredr, &m->s, now_ms(NULL));
-	flush(m);
+	smp_main_flush(m);
 }
 
 /* ---- messages -> calls ---------------------------------------------------------------------- */
@@ -445,7 +415,7 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 	struct smp_main *m = arg;
 	const Hive__LinkEvent *le = env->link;
 	if (smp_bredr_on_link(&m->bredr, le)) {
-		flush(m);
+		smp_main_flush(m);
 		return;
 	}
 	uint16_t handle = (uint16_t)(le->handle & 0x0fff);
@@ -482,7 +452,7 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 	default:
 		return;
 	}
-	flush(m);
+	smp_main_flush(m);
 }
 
 /* A BR/EDR security event from host (smp_bredr.c answers it). */
@@ -496,7 +466,7 @@ static void on_bredr(struct hive_actor *a, const char *source, const Hive__Envel
 		return;
 	}
 	smp_bredr_on_event(&m->bredr, &m->s, env->bredr_event);
-	flush(m);
+	smp_main_flush(m);
 }
 
 static void on_pdu(struct hive_actor *a, const char *source, const Hive__Envelope *env, void *arg)
@@ -511,7 +481,7 @@ static void on_pdu(struct hive_actor *a, const char *source, const Hive__Envelop
 		   p->payload.len ? smp_code_name(p->payload.data[0]) : "empty", p->handle,
 		   p->payload.len);
 	smp_actor_pdu(&m->s, (uint16_t)(p->handle & 0x0fff), p->payload.data, p->payload.len);
-	flush(m);
+	smp_main_flush(m);
 }
 
 /* The host's answers to start_encryption / ltk_reply / hci_command. */
@@ -536,158 +506,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	struct smp_link *l = smp_actor_link(&m->s, handle);
 	if (l && (l->p.state == SMP_ST_WAIT_ENCRYPTION || l->ask == SMP_ASK_ENCRYPT))
 		smp_actor_encryption_changed(&m->s, handle, 0x1f, false, 0);
-	flush(m);
-}
-
-static void list_bonds(struct smp_main *m, const char *source, uint64_t id)
-{
-	Hive__Result res = HIVE__RESULT__INIT;
-	Hive__SmpResult sr = HIVE__SMP_RESULT__INIT;
-	Hive__SmpBondList bl = HIVE__SMP_BOND_LIST__INIT;
-	Hive__Envelope env = HIVE__ENVELOPE__INIT;
-	int n = smp_bonds_list(m->store, NULL, m->list, LIST_MAX);
-	res.id = id;
-	env.body_case = HIVE__ENVELOPE__BODY_RESULT;
-	env.result = &res;
-	if (n < 0) {
-		res.status = n;
-		res.error = (char *)smp_bonds_error(m->store);
-		send_or_log(m, source, &env);
-		return;
-	}
-	if (n > LIST_MAX)
-		n = LIST_MAX;
-	Hive__SmpBond *b = calloc((size_t)n + 1, sizeof *b);
-	Hive__SmpBond **bp = calloc((size_t)n + 1, sizeof *bp);
-	Hive__SmpAddress *ad = calloc(2 * (size_t)n + 1, sizeof *ad);
-	uint8_t *bytes = calloc(12 * (size_t)n + 1, 1);
-	if (!b || !bp || !ad || !bytes) {
-		res.status = -ENOMEM;
-		res.error = (char *)"out of memory";
-		n = 0;
-	}
-	for (int i = 0; i < n; i++) {
-		const struct smp_bond *x = &m->list[i];
-		hive__smp_bond__init(&b[i]);
-		hive__smp_address__init(&ad[2 * i]);
-		hive__smp_address__init(&ad[2 * i + 1]);
-		addr_out(&ad[2 * i], &x->local, bytes + 12 * i);
-		addr_out(&ad[2 * i + 1], &x->peer, bytes + 12 * i + 6);
-		b[i].local = &ad[2 * i];
-		b[i].peer = &ad[2 * i + 1];
-		b[i].key_size = x->key_size;
-		b[i].authenticated = x->authenticated;
-		b[i].sc = x->sc;
-		b[i].has_ltk = x->has_local_ltk || x->has_peer_ltk;
-		b[i].has_irk = x->has_peer_irk;
-		b[i].has_csrk = x->has_peer_csrk;
-		b[i].created_s = x->created_s;
-		bp[i] = &b[i];
-	}
-	if (res.status == 0) {
-		bl.n_bonds = (size_t)n;
-		bl.bonds = bp;
-		sr.value_case = HIVE__SMP_RESULT__VALUE_BONDS;
-		sr.bonds = &bl;
-		res.value_case = HIVE__RESULT__VALUE_SMP;
-		res.smp = &sr;
-	}
-	send_or_log(m, source, &env);
-	free(b);
-	free(bp);
-	free(ad);
-	free(bytes);
-}
-
-static void user_reply(struct smp_main *m, const char *source, uint64_t id,
-		       const Hive__SmpUserReply *u)
-{
-	struct smp_oob_answer oa = { 0 };
-	int hc = key16_in(&u->oob_c, oa.c), hr = key16_in(&u->oob_r, oa.r);
-	int ht = key16_in(&u->oob_tk, oa.tk);
-	oa.has_data = hc > 0 && hr > 0;
-	oa.has_tk = ht > 0;
-	smp_actor_user_reply(&m->s, source, id, (uint16_t)u->handle, u->accept, u->passkey,
-			     hc < 0 || hr < 0 || ht < 0 ? NULL : &oa);
-}
-
-static void on_request(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		       void *arg)
-{
-	struct smp_main *m = arg;
-	const Hive__Request *r = env->request;
-	const Hive__SmpRequest *q = r->op_case == HIVE__REQUEST__OP_SMP ? r->smp : NULL;
-	struct smp_addr peer;
-	switch (q ? q->op_case : HIVE__SMP_REQUEST__OP__NOT_SET) {
-	case HIVE__SMP_REQUEST__OP_PAIR: {
-		struct smp_pair_opts o = {
-			.legacy = q->pair->legacy,
-			.mitm = q->pair->mitm,
-			.no_bonding = q->pair->no_bonding,
-			.io_cap = q->pair->io_cap ? (int)q->pair->io_cap - 1 : -1,
-		};
-		int hc = key16_in(&q->pair->oob_c, o.oob_c), hr = key16_in(&q->pair->oob_r, o.oob_r);
-		int ht = key16_in(&q->pair->oob_tk, o.oob_tk);
-		if (hc < 0 || hr < 0 || ht < 0 || hc != hr) {
-			smp_act_result(&m->s, source, r->id, -EINVAL,
-				       "pair: oob_c and oob_r come together, 16 octets each; oob_tk "
-				       "is 16 octets");
-			break;
-		}
-		o.has_oob = hc > 0;
-		o.has_tk = ht > 0;
-		smp_actor_pair(&m->s, source, r->id, (uint16_t)q->pair->handle, &o);
-		break;
-	}
-	case HIVE__SMP_REQUEST__OP_OOB_LOCAL:
-		smp_actor_oob_local(&m->s, source, r->id, q->oob_local->renew);
-		break;
-	case HIVE__SMP_REQUEST__OP_KEYPRESS:
-		smp_actor_keypress(&m->s, source, r->id, (uint16_t)q->keypress->handle,
-				   q->keypress->type > 255 ? 255 : (uint8_t)q->keypress->type);
-		break;
-	case HIVE__SMP_REQUEST__OP_ENCRYPT:
-		smp_actor_encrypt(&m->s, source, r->id, (uint16_t)q->encrypt->handle);
-		break;
-	case HIVE__SMP_REQUEST__OP_BONDS:
-		list_bonds(m, source, r->id);
-		break;
-	case HIVE__SMP_REQUEST__OP_UNPAIR:
-		memset(&peer, 0, sizeof peer);
-		if (q->unpair->peer && q->unpair->peer->bdaddr.len == 6) {
-			peer.type = (uint8_t)(q->unpair->peer->type & 1);
-			rev(peer.a, q->unpair->peer->bdaddr.data, 6);
-			smp_actor_unpair(&m->s, source, r->id, &peer);
-		} else {
-			smp_act_result(&m->s, source, r->id, -EINVAL,
-				       "unpair needs the peer's 6-octet identity address");
-		}
-		break;
-	case HIVE__SMP_REQUEST__OP_SUBSCRIBE:
-		smp_actor_subscribe(&m->s, source, r->id);
-		break;
-	case HIVE__SMP_REQUEST__OP_USER_REPLY:
-		if (smp_bredr_user_reply(&m->bredr, &m->s, source, r->id,
-					 (uint16_t)q->user_reply->handle, q->user_reply->accept,
-					 q->user_reply->passkey))
-			break;
-		user_reply(m, source, r->id, q->user_reply);
-		break;
-	case HIVE__SMP_REQUEST__OP_SET_POLICY:
-		smp_actor_set_policy(&m->s, source, r->id,
-				     q->set_policy->policy ? q->set_policy->policy : "");
-		break;
-	default:
-		if (q && smp_bredr_request(&m->bredr, m->a, source, r->id, q))
-			break;
-		if (q && smp_gatt_request(&m->sg, source, r->id, q))
-			break;
-		smp_act_result(&m->s, source, r->id, -ENOTSUP,
-			       "smp serves pair, encrypt, bonds, unpair, subscribe, user_reply, "
-			       "set_policy");
-		break;
-	}
-	flush(m);
+	smp_main_flush(m);
 }
 
 /* ---- configuration ---------------------------------------------------------------------------- */
@@ -861,9 +680,9 @@ int main(int argc, char **argv)
 	hive_on(m->a, HIVE__ENVELOPE__BODY_LINK, on_link, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_BREDR_EVENT, on_bredr, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_PDU, on_pdu, m);
-	hive_on(m->a, HIVE__ENVELOPE__BODY_REQUEST, on_request, m);
+	hive_on(m->a, HIVE__ENVELOPE__BODY_REQUEST, smp_main_on_request, m);
 	hive_on(m->a, HIVE__ENVELOPE__BODY_RESULT, on_result, m);
-	flush(m);
+	smp_main_flush(m);
 	send_key_lists(m);
 	if (hive_actor_ready(m->a) < 0)
 		goto out;
