@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "ctl_bredr.h"
 #include "ctl_errors.h"
 #include "ctl_host.h"
+#include "ctl_prompt.h"
 
 #define BREDR_INQUIRY_MAX 64
 #define BREDR_AUTH_TIMEOUT_MS 90000
@@ -27,8 +27,7 @@ struct bredr_wait {
 	unsigned n;
 	Hive__BredrEvent *found[BREDR_INQUIRY_MAX];
 	/* prompts */
-	bool yes, has_passkey;
-	uint32_t passkey;
+	struct ctl_prompt_answers ans; /* --yes, --passkey */
 };
 
 static void *copy_msg(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *d)
@@ -63,15 +62,6 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	w->done = true;
 }
 
-static bool ask_line(const char *question, char *buf, size_t cap)
-{
-	if (!isatty(0))
-		return false;
-	printf("%s ", question);
-	fflush(stdout);
-	return fgets(buf, (int)cap, stdin) != NULL;
-}
-
 static void reply(struct bredr_wait *w, uint32_t handle, bool accept, uint32_t passkey)
 {
 	Hive__SmpUserReply ur = HIVE__SMP_USER_REPLY__INIT;
@@ -97,7 +87,6 @@ static void on_smp_event(struct hive_actor *a, const char *source, const Hive__E
 {
 	struct bredr_wait *w = arg;
 	const Hive__SmpEvent *ev = env->smp_event;
-	char line[64], q[96];
 	if (ev->kind_case == HIVE__SMP_EVENT__KIND_BREDR_PAIRED && !w->c->json) {
 		if (ev->bredr_paired->status)
 			printf("pairing failed: %s\n", ctl_hci_status_name((int)ev->bredr_paired->status));
@@ -110,42 +99,11 @@ static void on_smp_event(struct hive_actor *a, const char *source, const Hive__E
 	}
 	if (ev->kind_case != HIVE__SMP_EVENT__KIND_PROMPT)
 		return;
-	const Hive__SmpPrompt *p = ev->prompt;
-	switch (p->kind) {
-	case HIVE__SMP_PROMPT__KIND__PASSKEY_DISPLAY:
-		if (!w->c->json)
-			printf("passkey %06u: type it on the peer\n", p->number);
-		fflush(stdout);
-		break;
-	case HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER:
-	case HIVE__SMP_PROMPT__KIND__CONFIRM_JUST_WORKS: {
-		bool ok = w->yes;
-		if (p->kind == HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER)
-			snprintf(q, sizeof q, "does the peer show %06u? [y/N]", p->number);
-		else
-			snprintf(q, sizeof q, "pair without authentication (Just Works)? [y/N]");
-		if (w->yes && !w->c->json)
-			printf("%s yes (--yes)\n", q);
-		else if (!w->yes)
-			ok = ask_line(q, line, sizeof line) && (line[0] == 'y' || line[0] == 'Y');
-		reply(w, ev->handle, ok, 0);
-		break;
-	}
-	case HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY: {
-		uint32_t v = w->passkey;
-		bool ok = w->has_passkey;
-		if (!ok && ask_line("passkey (or PIN) shown on the peer:", line, sizeof line)) {
-			char *end;
-			unsigned long n = strtoul(line, &end, 10);
-			ok = end != line && n <= 999999;
-			v = (uint32_t)n;
-		}
+	bool ok;
+	uint32_t v;
+	if (ctl_prompt_answer(w->c, &w->ans, ev->prompt, "passkey (or PIN) shown on the peer:", &ok,
+			      &v))
 		reply(w, ev->handle, ok, v);
-		break;
-	}
-	default:
-		break;
-	}
 }
 
 /* Sends req to dest and waits for its final Result (inquiry results and
@@ -406,13 +364,13 @@ int ctl_cmd_auth(struct ctl *c, int argc, char **argv)
 		return ctl_fail(c, cmd, usage);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--yes"))
-			w.yes = true;
+			w.ans.yes = true;
 		else if (!strcmp(argv[i], "--no-encrypt"))
 			ba.no_encryption = true;
 		else if (!strcmp(argv[i], "--passkey") && i + 1 < argc &&
 			 parse_uint(argv[i + 1], 999999, &pk) == 0) {
-			w.has_passkey = true;
-			w.passkey = (uint32_t)pk;
+			w.ans.has_passkey = true;
+			w.ans.passkey = (uint32_t)pk;
 			i++;
 		} else {
 			return ctl_fail(c, cmd, usage);
@@ -421,12 +379,9 @@ int ctl_cmd_auth(struct ctl *c, int argc, char **argv)
 	/* The prompts come to smp's subscribers. */
 	if (subscribe_smp(c, cmd) < 0)
 		return -1;
-	bool yes = w.yes, has = w.has_passkey;
-	uint32_t passkey = w.passkey;
+	struct ctl_prompt_answers ans = w.ans;
 	memset(&w, 0, sizeof w);
-	w.yes = yes;
-	w.has_passkey = has;
-	w.passkey = passkey;
+	w.ans = ans;
 	ba.handle = (uint32_t)handle;
 	Hive__Request req = HIVE__REQUEST__INIT;
 	req.op_case = HIVE__REQUEST__OP_BREDR_AUTHENTICATE;

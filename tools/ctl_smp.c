@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_prompt.h"
 
 #define SMP_CTL_TIMEOUT_MS 5000
 #define SMP_CTL_PAIR_TIMEOUT_MS 90000
@@ -20,9 +20,7 @@ struct smp_wait {
 	const char *dest;
 	uint64_t id;
 	Hive__Result *result; /* deep copy */
-	bool yes;
-	bool has_passkey;
-	uint32_t passkey;
+	struct ctl_prompt_answers ans; /* --yes, --passkey */
 	bool has_oob, has_tk;          /* answers to OOB prompts */
 	uint8_t oob_c[16], oob_r[16], tk[16]; /* least significant first (the wire's) */
 };
@@ -115,8 +113,6 @@ static void reply(struct smp_wait *w, uint32_t handle, bool accept, uint32_t pas
 	reply_oob(w, handle, accept, passkey, NULL, NULL, NULL);
 }
 
-static bool ask_line(const char *question, char *buf, size_t cap);
-
 /* The peer set its OOB flag: our --oob / --oob-tk, else the user types it. */
 static void answer_oob(struct smp_wait *w, uint32_t handle, bool tk_kind)
 {
@@ -127,8 +123,8 @@ static void answer_oob(struct smp_wait *w, uint32_t handle, bool tk_kind)
 			reply_oob(w, handle, true, 0, NULL, NULL, w->tk);
 			return;
 		}
-		bool ok = ask_line("the peer has a legacy OOB TK: type it (32 hex digits) or "
-				   "Enter for none:", line, sizeof line) &&
+		bool ok = ctl_ask_line("the peer has a legacy OOB TK: type it (32 hex digits) or "
+				       "Enter for none:", line, sizeof line) &&
 			  hex16_in(line, strcspn(line, "\r\n"), a) == 0;
 		reply_oob(w, handle, ok, 0, NULL, NULL, ok ? a : NULL);
 		return;
@@ -137,8 +133,8 @@ static void answer_oob(struct smp_wait *w, uint32_t handle, bool tk_kind)
 		reply_oob(w, handle, true, 0, w->oob_c, w->oob_r, NULL);
 		return;
 	}
-	bool ok = ask_line("the peer holds our OOB data: its C,R (as its `oob` printed) or "
-			   "Enter for none:", line, sizeof line);
+	bool ok = ctl_ask_line("the peer holds our OOB data: its C,R (as its `oob` printed) or "
+			       "Enter for none:", line, sizeof line);
 	if (ok) {
 		line[strcspn(line, "\r\n")] = '\0';
 		ok = oob_pair_in(line, a, b) == 0;
@@ -146,21 +142,11 @@ static void answer_oob(struct smp_wait *w, uint32_t handle, bool tk_kind)
 	reply_oob(w, handle, ok, 0, ok ? a : NULL, ok ? b : NULL, NULL);
 }
 
-static bool ask_line(const char *question, char *buf, size_t cap)
-{
-	if (!isatty(0))
-		return false;
-	printf("%s ", question);
-	fflush(stdout);
-	return fgets(buf, (int)cap, stdin) != NULL;
-}
-
 static void on_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		     void *arg)
 {
 	struct smp_wait *w = arg;
 	const Hive__SmpEvent *ev = env->smp_event;
-	char line[64];
 	static const char *const keys[] = { "started", "digit entered", "digit erased",
 					    "cleared", "completed" };
 	if (ev->kind_case == HIVE__SMP_EVENT__KIND_KEYPRESS && !w->c->json) {
@@ -176,40 +162,13 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 	case HIVE__SMP_PROMPT__KIND__OOB_TK:
 		answer_oob(w, ev->handle, p->kind == HIVE__SMP_PROMPT__KIND__OOB_TK);
 		break;
-	case HIVE__SMP_PROMPT__KIND__PASSKEY_DISPLAY:
-		if (!w->c->json)
-			printf("passkey %06u: type it on the peer\n", p->number);
-		fflush(stdout);
-		break;
-	case HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER:
-	case HIVE__SMP_PROMPT__KIND__CONFIRM_JUST_WORKS: {
-		bool ok = w->yes;
-		char q[96];
-		if (p->kind == HIVE__SMP_PROMPT__KIND__CONFIRM_NUMBER)
-			snprintf(q, sizeof q, "does the peer show %06u? [y/N]", p->number);
-		else
-			snprintf(q, sizeof q, "pair without authentication (Just Works)? [y/N]");
-		if (w->yes && !w->c->json)
-			printf("%s yes (--yes)\n", q);
-		else if (!w->yes)
-			ok = ask_line(q, line, sizeof line) && (line[0] == 'y' || line[0] == 'Y');
-		reply(w, ev->handle, ok, 0);
+	default: {
+		bool ok;
+		uint32_t v;
+		if (ctl_prompt_answer(w->c, &w->ans, p, "passkey shown on the peer:", &ok, &v))
+			reply(w, ev->handle, ok, v);
 		break;
 	}
-	case HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY: {
-		uint32_t v = w->passkey;
-		bool ok = w->has_passkey;
-		if (!ok && ask_line("passkey shown on the peer:", line, sizeof line)) {
-			char *end;
-			unsigned long n = strtoul(line, &end, 10);
-			ok = end != line && n <= 999999;
-			v = (uint32_t)n;
-		}
-		reply(w, ev->handle, ok, v);
-		break;
-	}
-	default:
-		break;
 	}
 }
 
@@ -343,7 +302,7 @@ int ctl_cmd_pair(struct ctl *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "--no-bond") == 0) {
 			p.no_bonding = true;
 		} else if (strcmp(argv[i], "--yes") == 0) {
-			w.yes = true;
+			w.ans.yes = true;
 		} else if (strcmp(argv[i], "--io") == 0 && i + 1 < argc) {
 			i++;
 			for (int k = 0; k < 5; k++)
@@ -358,8 +317,8 @@ int ctl_cmd_pair(struct ctl *c, int argc, char **argv)
 			unsigned long v = strtoul(argv[++i], &end, 10);
 			if (*end || v > 999999)
 				return ctl_fail(c, "pair", "--passkey %s: 0 to 999999", argv[i]);
-			w.has_passkey = true;
-			w.passkey = (uint32_t)v;
+			w.ans.has_passkey = true;
+			w.ans.passkey = (uint32_t)v;
 		} else if (strcmp(argv[i], "--oob") == 0 && i + 1 < argc) {
 			if (oob_pair_in(argv[++i], w.oob_c, w.oob_r) < 0)
 				return ctl_fail(c, "pair", "--oob %s: the peer's C and R as its "
