@@ -96,19 +96,11 @@ static const struct br_handler br_handlers[] = {
 
 #define N_HANDLERS (sizeof br_handlers / sizeof br_handlers[0])
 
+_Static_assert(offsetof(struct br_handler, code) == 0, "l2cap_table_find keys on the first octet");
+
 static const struct br_handler *br_lookup(uint8_t code)
 {
-	size_t lo = 0, hi = N_HANDLERS;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (br_handlers[mid].code == code)
-			return &br_handlers[mid];
-		if (br_handlers[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return l2cap_table_find(br_handlers, N_HANDLERS, sizeof br_handlers[0], code);
 }
 
 void l2cap_bredr_init(struct l2cap_bredr *b)
@@ -607,13 +599,9 @@ int l2cap_bredr_connect(struct l2cap *l, uint16_t handle, uint16_t psm, const ch
 	if (!k->bredr || !L2CAP_PSM_VALID(psm) || !l2cap_name_valid(owner) ||
 	    mtu < L2CAP_BREDR_MTU_MIN)
 		return -EINVAL;
-	struct l2cap_chan *ch = l2cap_chan_alloc(k);
+	struct l2cap_chan *ch = l2cap_chan_connecting(k, psm, owner, req_id);
 	if (!ch)
 		return -ENOSPC;
-	ch->state = L2CAP_CHAN_CONNECTING;
-	ch->spsm = psm;
-	ch->req_id = req_id;
-	snprintf(ch->owner, sizeof ch->owner, "%s", owner);
 	ch->rx.mtu = mtu;
 	ch->rx.mps = mtu;
 	ch->peer_mtu = L2CAP_BREDR_MTU_DEFAULT;
@@ -623,15 +611,7 @@ int l2cap_bredr_connect(struct l2cap *l, uint16_t handle, uint16_t psm, const ch
 	struct l2cap_bredr_sig s = { .code = L2CAP_CONNECTION_REQUEST };
 	s.u.conn_request.psm = psm;
 	s.u.conn_request.scid = ch->local_cid;
-	struct l2cap_pending *p = l2cap_br_request(l, k, &s, now_ms);
-	if (!p) {
-		l2cap_chan_free(k, ch);
-		return -EBUSY;
-	}
-	p->ncid = 1;
-	p->cid[0] = ch->local_cid;
-	p->req_id = req_id;
-	return ch->local_cid;
+	return l2cap_chan_requested(k, ch, l2cap_br_request(l, k, &s, now_ms));
 }
 
 int l2cap_bredr_send(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_t *p,

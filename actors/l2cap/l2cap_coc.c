@@ -115,6 +115,31 @@ struct l2cap_chan *l2cap_chan_alloc(struct l2cap_link *k)
 	return NULL;
 }
 
+struct l2cap_chan *l2cap_chan_connecting(struct l2cap_link *k, uint16_t psm, const char *owner,
+					 uint64_t req_id)
+{
+	struct l2cap_chan *ch = l2cap_chan_alloc(k);
+	if (!ch)
+		return NULL;
+	ch->state = L2CAP_CHAN_CONNECTING;
+	ch->spsm = psm;
+	ch->req_id = req_id;
+	snprintf(ch->owner, sizeof ch->owner, "%s", owner);
+	return ch;
+}
+
+int l2cap_chan_requested(struct l2cap_link *k, struct l2cap_chan *ch, struct l2cap_pending *p)
+{
+	if (!p) {
+		l2cap_chan_free(k, ch);
+		return -EBUSY;
+	}
+	p->ncid = 1;
+	p->cid[0] = ch->local_cid;
+	p->req_id = ch->req_id;
+	return ch->local_cid;
+}
+
 static void txq_flush(struct l2cap_chan *ch)
 {
 	while (ch->txq_head) {
@@ -534,13 +559,9 @@ int l2cap_coc_connect(struct l2cap *l, uint16_t handle, uint16_t spsm, const cha
 	if (spsm < L2CAP_SPSM_MIN || spsm > L2CAP_SPSM_MAX || !l2cap_name_valid(owner) ||
 	    !l2cap_rx_params_ok(rx))
 		return -EINVAL;
-	struct l2cap_chan *ch = l2cap_chan_alloc(k);
+	struct l2cap_chan *ch = l2cap_chan_connecting(k, spsm, owner, req_id);
 	if (!ch)
 		return -ENOSPC;
-	ch->state = L2CAP_CHAN_CONNECTING;
-	ch->spsm = spsm;
-	ch->req_id = req_id;
-	snprintf(ch->owner, sizeof ch->owner, "%s", owner);
 	ch->rx = *rx;
 	ch->rx_credits = rx->credits;
 	struct l2cap_sig s = { .code = L2CAP_LE_CREDIT_BASED_CONNECTION_REQUEST };
@@ -549,15 +570,7 @@ int l2cap_coc_connect(struct l2cap *l, uint16_t handle, uint16_t spsm, const cha
 	s.u.le_conn_request.mtu = rx->mtu;
 	s.u.le_conn_request.mps = rx->mps;
 	s.u.le_conn_request.credits = rx->credits;
-	struct l2cap_pending *p = l2cap_sig_request(l, k, &s, now_ms);
-	if (!p) {
-		l2cap_chan_free(k, ch);
-		return -EBUSY;
-	}
-	p->ncid = 1;
-	p->cid[0] = ch->local_cid;
-	p->req_id = req_id;
-	return ch->local_cid;
+	return l2cap_chan_requested(k, ch, l2cap_sig_request(l, k, &s, now_ms));
 }
 
 int l2cap_coc_send(struct l2cap *l, uint16_t handle, uint16_t cid, const uint8_t *p,

@@ -45,6 +45,10 @@ uint8_t l2cap_sig_next_ident(struct l2cap_link *k);
  * when too many are pending. */
 struct l2cap_pending *l2cap_sig_request(struct l2cap *l, struct l2cap_link *k,
 					struct l2cap_sig *s, uint64_t now_ms);
+/* The entry for code in a dispatch table of n entries of size octets,
+ * sorted by a uint8_t code that is each entry's first member; NULL when
+ * absent (binary search; the BR/EDR table uses it too). */
+const void *l2cap_table_find(const void *table, size_t n, size_t size, uint8_t code);
 /* Fails every pending request of the link with status (link gone). */
 void l2cap_sig_fail_all(struct l2cap *l, struct l2cap_link *k, int status);
 /* Expires pending requests. */
@@ -82,6 +86,14 @@ struct l2cap_chan *l2cap_chan_remote(struct l2cap_link *k, uint16_t cid);
 unsigned l2cap_chan_count_spsm(const struct l2cap_link *k, uint16_t spsm);
 /* A free slot, zeroed, with its local CID set; NULL when all are used. */
 struct l2cap_chan *l2cap_chan_alloc(struct l2cap_link *k);
+/* A free slot (l2cap_chan_alloc) in CONNECTING to psm for owner's request
+ * req_id; NULL when all are used. */
+struct l2cap_chan *l2cap_chan_connecting(struct l2cap_link *k, uint16_t psm, const char *owner,
+					 uint64_t req_id);
+/* After sending the channel's connection request: p, its pending slot,
+ * names the channel and the owner's request. Returns the local CID; when p
+ * is NULL (too many pending) frees the channel and returns -EBUSY. */
+int l2cap_chan_requested(struct l2cap_link *k, struct l2cap_chan *ch, struct l2cap_pending *p);
 void l2cap_chan_free(struct l2cap_link *k, struct l2cap_chan *ch);
 void l2cap_chan_disconnect(struct l2cap *l, struct l2cap_link *k, struct l2cap_chan *ch,
 			   uint64_t now_ms);

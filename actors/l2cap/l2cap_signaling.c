@@ -18,7 +18,9 @@
 #include "l2cap_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum sig_kind { SIG_REQ, SIG_RSP, SIG_IND };
@@ -96,19 +98,21 @@ static const struct sig_handler sig_handlers[] = {
 
 #define N_HANDLERS (sizeof sig_handlers / sizeof sig_handlers[0])
 
+_Static_assert(offsetof(struct sig_handler, code) == 0, "l2cap_table_find keys on the first octet");
+
+static int code_cmp(const void *key, const void *entry)
+{
+	return (int)*(const uint8_t *)key - (int)*(const uint8_t *)entry;
+}
+
+const void *l2cap_table_find(const void *table, size_t n, size_t size, uint8_t code)
+{
+	return bsearch(&code, table, n, size, code_cmp);
+}
+
 static const struct sig_handler *sig_lookup(uint8_t code)
 {
-	size_t lo = 0, hi = N_HANDLERS;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (sig_handlers[mid].code == code)
-			return &sig_handlers[mid];
-		if (sig_handlers[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return l2cap_table_find(sig_handlers, N_HANDLERS, sizeof sig_handlers[0], code);
 }
 
 /* ---- sending ---------------------------------------------------------------- */
