@@ -147,19 +147,13 @@ void l2cap_br_reject(struct l2cap *l, struct l2cap_link *k, uint8_t ident, uint1
 struct l2cap_pending *l2cap_br_request(struct l2cap *l, struct l2cap_link *k,
 				       struct l2cap_bredr_sig *s, uint64_t now_ms)
 {
-	struct l2cap_pending *p = NULL;
-	for (unsigned i = 0; i < L2CAP_PENDING_MAX && !p; i++)
-		if (!k->pending[i].ident)
-			p = &k->pending[i];
+	struct l2cap_pending *p = l2cap_pending_slot(k);
 	if (!p)
 		return NULL;
 	s->ident = l2cap_sig_next_ident(k);
 	if (l2cap_br_send(l, k, s) < 0)
 		return NULL;
-	memset(p, 0, sizeof *p);
-	p->ident = s->ident;
-	p->code = s->code;
-	p->deadline_ms = now_ms + l->cfg.rtx_ms;
+	l2cap_pending_start(l, p, s->ident, s->code, now_ms);
 	return p;
 }
 
@@ -167,12 +161,10 @@ struct l2cap_pending *l2cap_br_request(struct l2cap *l, struct l2cap_link *k,
  * answer: ERTX). */
 void l2cap_br_repend(struct l2cap_link *k, const struct l2cap_pending *p, uint64_t deadline)
 {
-	for (unsigned i = 0; i < L2CAP_PENDING_MAX; i++) {
-		if (k->pending[i].ident)
-			continue;
-		k->pending[i] = *p;
-		k->pending[i].deadline_ms = deadline;
-		return;
+	struct l2cap_pending *q = l2cap_pending_slot(k);
+	if (q) {
+		*q = *p;
+		q->deadline_ms = deadline;
 	}
 }
 
@@ -214,12 +206,7 @@ static void dispatch(struct l2cap *l, struct l2cap_link *k, uint8_t code, uint8_
 	s.ident = ident;
 	int rc;
 	if (h->kind == BR_RSP) {
-		struct l2cap_pending *m = NULL;
-		for (unsigned i = 0; i < L2CAP_PENDING_MAX && !m; i++) {
-			struct l2cap_pending *c = &k->pending[i];
-			if (c->ident == ident && (code == L2CAP_COMMAND_REJECT || c->code == h->request))
-				m = c;
-		}
+		struct l2cap_pending *m = l2cap_pending_match(k, ident, code, h->request);
 		if (!m) {
 			l->st.sig_unexpected++;
 			return;

@@ -40,6 +40,16 @@ void l2cap_sig_reject(struct l2cap *l, struct l2cap_link *k, uint8_t ident, uint
 		      uint16_t local_cid, uint16_t remote_cid);
 /* A fresh identifier (1..255, none of the pending ones). */
 uint8_t l2cap_sig_next_ident(struct l2cap_link *k);
+/* A free pending slot of the link, or NULL. */
+struct l2cap_pending *l2cap_pending_slot(struct l2cap_link *k);
+/* Fills slot p (zeroed) for a request just sent: ident, code, the RTX
+ * deadline. */
+void l2cap_pending_start(struct l2cap *l, struct l2cap_pending *p, uint8_t ident, uint8_t code,
+			 uint64_t now_ms);
+/* The pending request a response (code, answering request codes) with
+ * ident matches; a Command Reject matches any code. NULL when none. */
+struct l2cap_pending *l2cap_pending_match(struct l2cap_link *k, uint8_t ident, uint8_t code,
+					  uint8_t request);
 /* Sends a request with a fresh identifier and records it pending with its
  * RTX deadline. Returns the pending slot (to fill in cids, req_id), or NULL
  * when too many are pending. */

@@ -159,23 +159,44 @@ uint8_t l2cap_sig_next_ident(struct l2cap_link *k)
 	return ident;
 }
 
+struct l2cap_pending *l2cap_pending_slot(struct l2cap_link *k)
+{
+	for (unsigned i = 0; i < L2CAP_PENDING_MAX; i++)
+		if (!k->pending[i].ident)
+			return &k->pending[i];
+	return NULL;
+}
+
+void l2cap_pending_start(struct l2cap *l, struct l2cap_pending *p, uint8_t ident, uint8_t code,
+			 uint64_t now_ms)
+{
+	memset(p, 0, sizeof *p);
+	p->ident = ident;
+	p->code = code;
+	p->deadline_ms = now_ms + l->cfg.rtx_ms;
+}
+
+struct l2cap_pending *l2cap_pending_match(struct l2cap_link *k, uint8_t ident, uint8_t code,
+					  uint8_t request)
+{
+	for (unsigned i = 0; i < L2CAP_PENDING_MAX; i++) {
+		struct l2cap_pending *c = &k->pending[i];
+		if (c->ident == ident && (code == L2CAP_COMMAND_REJECT || c->code == request))
+			return c;
+	}
+	return NULL;
+}
+
 struct l2cap_pending *l2cap_sig_request(struct l2cap *l, struct l2cap_link *k,
 					struct l2cap_sig *s, uint64_t now_ms)
 {
-	struct l2cap_pending *p = NULL;
-	for (unsigned i = 0; i < L2CAP_PENDING_MAX && !p; i++)
-		if (!k->pending[i].ident)
-			p = &k->pending[i];
+	struct l2cap_pending *p = l2cap_pending_slot(k);
 	if (!p)
 		return NULL;
-	uint8_t ident = l2cap_sig_next_ident(k);
-	s->ident = ident;
+	s->ident = l2cap_sig_next_ident(k);
 	if (l2cap_sig_send(l, k, s) < 0)
 		return NULL;
-	memset(p, 0, sizeof *p);
-	p->ident = ident;
-	p->code = s->code;
-	p->deadline_ms = now_ms + l->cfg.rtx_ms;
+	l2cap_pending_start(l, p, s->ident, s->code, now_ms);
 	return p;
 }
 
@@ -260,12 +281,7 @@ void l2cap_sig_on_frame(struct l2cap *l, struct l2cap_link *k, const uint8_t *p,
 	s.ident = ident;
 	int rc = 0;
 	if (h->kind == SIG_RSP) {
-		struct l2cap_pending *m = NULL;
-		for (unsigned i = 0; i < L2CAP_PENDING_MAX && !m; i++) {
-			struct l2cap_pending *c = &k->pending[i];
-			if (c->ident == ident && (code == L2CAP_COMMAND_REJECT || c->code == h->request))
-				m = c;
-		}
+		struct l2cap_pending *m = l2cap_pending_match(k, ident, code, h->request);
 		if (!m || !h->on_rsp) {
 			l->st.sig_unexpected++;
 			return;
