@@ -67,8 +67,8 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	}
 }
 
-static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		    void *arg)
+void e2e_on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		 void *arg)
 {
 	struct e2e_side *s = arg;
 	const Hive__LinkEvent *le = env->link;
@@ -297,7 +297,7 @@ bool e2e_join(struct e2e *e, struct e2e_side *s)
 	if (hive_actor_new(&s->a, &cfg) < 0)
 		return e2e_fail(e, "cannot join the %s graph", s->label);
 	hive_on(s->a, HIVE__ENVELOPE__BODY_RESULT, on_result, e);
-	hive_on(s->a, HIVE__ENVELOPE__BODY_LINK, on_link, s);
+	hive_on(s->a, HIVE__ENVELOPE__BODY_LINK, e2e_on_link, s);
 	hive_on(s->a, HIVE__ENVELOPE__BODY_L2CAP_EVENT, on_l2cap_event, s);
 	hive_on(s->a, HIVE__ENVELOPE__BODY_SMP_EVENT, on_smp_event, s);
 	Hive__LinkSubscribe ls = HIVE__LINK_SUBSCRIBE__INIT;
@@ -369,7 +369,7 @@ bool e2e_disconnect(struct e2e *e)
 	       e2e_wait(e, &e->p.disconnected, E2E_DEADLINE_MS, "the peripheral's disconnection");
 }
 
-bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events)
+bool e2e_run_dir(struct e2e *e)
 {
 	char *d = th_run_dir();
 	if (!d)
@@ -378,6 +378,13 @@ bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events
 	free(d);
 	e->p.label = "peripheral";
 	e->c.label = "central";
+	return true;
+}
+
+bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events)
+{
+	if (!e2e_run_dir(e))
+		return false;
 	e->c.smp_subscribe = central_smp_events;
 	return e2e_start_vctrl(e) && e2e_launch(e, &e->p, psets) && e2e_launch(e, &e->c, e->csets) &&
 	       e2e_join(e, &e->p) && e2e_join(e, &e->c) && e2e_connect(e);
@@ -573,4 +580,39 @@ bool e2e_pair(struct e2e *e, bool legacy, bool mitm, Hive__SmpIoCapability io,
 	out->method = r->paired->method;
 	return e2e_wait(e, &e->c.encrypted, E2E_DEADLINE_MS, "the central's encryption") &&
 	       e2e_wait(e, &e->p.encrypted, E2E_DEADLINE_MS, "the peripheral's encryption");
+}
+
+/* ---- BR/EDR ---------------------------------------------------------------------------- */
+
+bool e2e_device_addr(struct e2e *e, struct e2e_side *s, uint8_t out[6])
+{
+	Hive__DeviceInfoQuery q = HIVE__DEVICE_INFO_QUERY__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_DEVICE_INFO;
+	req.device_info = &q;
+	if (!e2e_call(e, s, "host", &req, "device info"))
+		return false;
+	const Hive__DeviceInfo *di = e->result->device_info;
+	if (!di || !di->public_address || di->public_address->bdaddr.len != 6)
+		return e2e_fail(e, "device info: no public address");
+	memcpy(out, di->public_address->bdaddr.data, 6);
+	return true;
+}
+
+bool e2e_bredr_connect(struct e2e *e, const uint8_t addr[6])
+{
+	Hive__BredrConnect bc = HIVE__BREDR_CONNECT__INIT;
+	bc.bdaddr.data = (uint8_t *)addr;
+	bc.bdaddr.len = 6;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_BREDR_CONNECT;
+	req.bredr_connect = &bc;
+	e->p.connected = e->c.connected = false;
+	if (!e2e_call(e, &e->c, "host", &req, "BR/EDR connect"))
+		return false;
+	if (!e->result->connection)
+		return e2e_fail(e, "BR/EDR connect: no connection in the answer");
+	e->c.handle = e->result->connection->handle;
+	return e2e_wait(e, &e->c.connected, E2E_DEADLINE_MS, "the central's link") &&
+	       e2e_wait(e, &e->p.connected, E2E_DEADLINE_MS, "the peripheral's link");
 }

@@ -87,6 +87,19 @@ void e2e_teardown(struct e2e *e);
  * central with e->csets), joins them as an app and connects; the central's
  * app answers smp's prompts when central_smp_events. */
 bool e2e_setup(struct e2e *e, const char *const psets[], bool central_smp_events);
+/* The run directory (e->dir) and the sides' labels: the start of a setup. */
+bool e2e_run_dir(struct e2e *e);
+/* The handler of link events e2e_join installs (arg: the side), for a test
+ * that installs its own and records more. */
+void e2e_on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		 void *arg);
+
+/* ---- BR/EDR */
+
+/* The public address of s's controller (the host's device info). */
+bool e2e_device_addr(struct e2e *e, struct e2e_side *s, uint8_t out[6]);
+/* The central connects over BR/EDR to addr; both apps see the link. */
+bool e2e_bredr_connect(struct e2e *e, const uint8_t addr[6]);
 
 /* ---- pairing */
 

@@ -44,33 +44,17 @@ static struct bredr_seen *seen_of(const struct e2e_side *s)
 	return s == &E->p ? &seen_p : &seen_c;
 }
 
+/* e2e.c's record, and whether a link was LE and why it ended. */
 static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		    void *arg)
 {
 	struct e2e_side *s = arg;
 	const Hive__LinkEvent *le = env->link;
-	switch (le->kind_case) {
-	case HIVE__LINK_EVENT__KIND_CONNECTED:
-		s->connected = true;
-		s->disconnected = false;
-		s->handle = le->handle;
+	e2e_on_link(a, source, env, arg);
+	if (le->kind_case == HIVE__LINK_EVENT__KIND_CONNECTED)
 		seen_of(s)->le_link |= le->connected->le;
-		break;
-	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
-		if (le->encryption_changed->enabled && !le->encryption_changed->status) {
-			s->encrypted = true;
-			s->key_size = le->encryption_changed->key_size;
-		}
-		break;
-	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
-		s->disconnected = true;
-		s->connected = false;
-		s->encrypted = false;
+	else if (le->kind_case == HIVE__LINK_EVENT__KIND_DISCONNECTED)
 		seen_of(s)->disconnect_reason = le->disconnected->reason;
-		break;
-	default:
-		break;
-	}
 }
 
 /* Both apps confirm what their smp asks. */
@@ -156,13 +140,8 @@ static bool write_config(struct e2e *e, const char *label, const char *name, cha
 static bool setup_graphs_with(struct e2e *e, bool apps_answer, const char *cextra)
 {
 	char pcfg[400], ccfg[400], pset[500], cset[500];
-	char *d = th_run_dir();
-	if (!d)
-		return e2e_fail(e, "no run directory");
-	snprintf(e->dir, sizeof e->dir, "%s", d);
-	free(d);
-	e->p.label = "peripheral";
-	e->c.label = "central";
+	if (!e2e_run_dir(e))
+		return false;
 	e->p.smp_subscribe = e->c.smp_subscribe = apps_answer;
 	if (!write_config(e, "p", "hive-bredr-peer", pcfg, sizeof pcfg) ||
 	    !write_config(e, "c", "hive-bredr-central", ccfg, sizeof ccfg))
@@ -179,39 +158,6 @@ static bool setup_graphs_with(struct e2e *e, bool apps_answer, const char *cextr
 static bool setup_graphs(struct e2e *e, bool apps_answer)
 {
 	return setup_graphs_with(e, apps_answer, NULL);
-}
-
-static bool device_addr(struct e2e *e, struct e2e_side *s, uint8_t out[6])
-{
-	Hive__DeviceInfoQuery q = HIVE__DEVICE_INFO_QUERY__INIT;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_DEVICE_INFO;
-	req.device_info = &q;
-	if (!e2e_call(e, s, "host", &req, "device info"))
-		return false;
-	const Hive__DeviceInfo *di = e->result->device_info;
-	if (!di || !di->public_address || di->public_address->bdaddr.len != 6)
-		return e2e_fail(e, "device info: no public address");
-	memcpy(out, di->public_address->bdaddr.data, 6);
-	return true;
-}
-
-static bool bredr_connect(struct e2e *e, const uint8_t addr[6])
-{
-	Hive__BredrConnect bc = HIVE__BREDR_CONNECT__INIT;
-	bc.bdaddr.data = (uint8_t *)addr;
-	bc.bdaddr.len = 6;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_BREDR_CONNECT;
-	req.bredr_connect = &bc;
-	e->p.connected = e->c.connected = false;
-	if (!e2e_call(e, &e->c, "host", &req, "BR/EDR connect"))
-		return false;
-	if (!e->result->connection)
-		return e2e_fail(e, "BR/EDR connect: no connection in the answer");
-	e->c.handle = e->result->connection->handle;
-	return e2e_wait(e, &e->c.connected, E2E_DEADLINE_MS, "the central's link") &&
-	       e2e_wait(e, &e->p.connected, E2E_DEADLINE_MS, "the peripheral's link");
 }
 
 static bool authenticate(struct e2e *e)
@@ -281,8 +227,8 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	E = e;
 	cr_assert(setup_graphs(e, true), "%s", e->err);
 	uint8_t c_addr[6];
-	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
-	cr_assert(device_addr(e, &e->c, c_addr), "%s", e->err);
+	cr_assert(e2e_device_addr(e, &e->p, peer_addr), "%s", e->err);
+	cr_assert(e2e_device_addr(e, &e->c, c_addr), "%s", e->err);
 
 	/* Inquiry: the first result is the peer, with the name of its EIR. */
 	Hive__BredrInquiry iq = HIVE__BREDR_INQUIRY__INIT;
@@ -323,7 +269,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert_str_eq(e->result->bredr->name, "hive-bredr-peer");
 
 	/* Connect and pair: numeric comparison, both confirm the same number. */
-	cr_assert(bredr_connect(e, peer_addr), "%s", e->err);
+	cr_assert(e2e_bredr_connect(e, peer_addr), "%s", e->err);
 	cr_assert_not(seen_c.le_link || seen_p.le_link, "a BR/EDR link was reported as LE");
 	cr_assert(authenticate(e), "%s", e->err);
 	cr_assert_eq(seen_c.prompts, 1, "the central's app was asked %u times", seen_c.prompts);
@@ -382,7 +328,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 		     seen_c.disconnect_reason);
 
 	/* Reconnect: the stored keys authenticate, nobody is asked. */
-	cr_assert(bredr_connect(e, peer_addr), "%s", e->err);
+	cr_assert(e2e_bredr_connect(e, peer_addr), "%s", e->err);
 	cr_assert(authenticate(e), "%s", e->err);
 	cr_assert_eq(seen_c.prompts, 1, "the reconnection prompted the central");
 	cr_assert_eq(seen_p.prompts, 1, "the reconnection prompted the peripheral");
@@ -443,7 +389,7 @@ Test(bredr_e2e, hive_ctl_inquiry_connect_auth_link_keys)
 	/* Only hive-ctl answers the central's prompts; the peripheral's smp
 	 * answers by its policy (accept). */
 	cr_assert(setup_graphs(e, false), "%s", e->err);
-	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
+	cr_assert(e2e_device_addr(e, &e->p, peer_addr), "%s", e->err);
 	char addr[18], cmd[200];
 	snprintf(addr, sizeof addr, "%02X:%02X:%02X:%02X:%02X:%02X", peer_addr[5], peer_addr[4],
 		 peer_addr[3], peer_addr[2], peer_addr[1], peer_addr[0]);
@@ -493,8 +439,8 @@ Test(bredr_e2e, legacy_pin_pairing_through_the_delegate)
 	memset(&seen_c, 0, sizeof seen_c);
 	E = e;
 	cr_assert(setup_graphs_with(e, true, "host.bredr_ssp=0"), "%s", e->err);
-	cr_assert(device_addr(e, &e->p, peer_addr), "%s", e->err);
-	cr_assert(bredr_connect(e, peer_addr), "%s", e->err);
+	cr_assert(e2e_device_addr(e, &e->p, peer_addr), "%s", e->err);
+	cr_assert(e2e_bredr_connect(e, peer_addr), "%s", e->err);
 	cr_assert(authenticate(e), "%s", e->err);
 	cr_assert_eq(e->c.last_prompt, HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY);
 	cr_assert_eq(e->p.last_prompt, HIVE__SMP_PROMPT__KIND__PASSKEY_ENTRY);

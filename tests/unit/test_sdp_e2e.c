@@ -82,58 +82,9 @@ static bool start_sdp(struct e2e *e)
 
 static bool setup(struct e2e *e)
 {
-	char *d = th_run_dir();
-	if (!d)
-		return e2e_fail(e, "no run directory");
-	snprintf(e->dir, sizeof e->dir, "%s", d);
-	free(d);
-	e->p.label = "peripheral";
-	e->c.label = "central";
 	const char *psets[] = { "host.bredr_scan=both", "l2cap.sdp=sdp", NULL };
-	return e2e_start_vctrl(e) && e2e_launch(e, &e->p, psets) && start_sdp(e) &&
+	return e2e_run_dir(e) && e2e_start_vctrl(e) && e2e_launch(e, &e->p, psets) && start_sdp(e) &&
 	       e2e_launch(e, &e->c, NULL) && e2e_join(e, &e->p) && e2e_join(e, &e->c);
-}
-
-static bool device_addr(struct e2e *e, struct e2e_side *s, uint8_t out[6])
-{
-	Hive__DeviceInfoQuery q = HIVE__DEVICE_INFO_QUERY__INIT;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_DEVICE_INFO;
-	req.device_info = &q;
-	if (!e2e_call(e, s, "host", &req, "device info"))
-		return false;
-	const Hive__DeviceInfo *di = e->result->device_info;
-	if (!di || !di->public_address || di->public_address->bdaddr.len != 6)
-		return e2e_fail(e, "device info: no public address");
-	memcpy(out, di->public_address->bdaddr.data, 6);
-	return true;
-}
-
-static bool bredr_connect(struct e2e *e, const uint8_t addr[6])
-{
-	Hive__BredrConnect bc = HIVE__BREDR_CONNECT__INIT;
-	bc.bdaddr.data = (uint8_t *)addr;
-	bc.bdaddr.len = 6;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_BREDR_CONNECT;
-	req.bredr_connect = &bc;
-	e->p.connected = e->c.connected = false;
-	if (!e2e_call(e, &e->c, "host", &req, "BR/EDR connect"))
-		return false;
-	if (!e->result->connection)
-		return e2e_fail(e, "BR/EDR connect: no connection in the answer");
-	e->c.handle = e->result->connection->handle;
-	return e2e_wait(e, &e->c.connected, E2E_DEADLINE_MS, "the central's link") &&
-	       e2e_wait(e, &e->p.connected, E2E_DEADLINE_MS, "the peripheral's link");
-}
-
-static bool l2cap_call(struct e2e *e, struct e2e_side *s, Hive__L2capRequest *q,
-		       const char *what)
-{
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_L2CAP;
-	req.l2cap = q;
-	return e2e_call(e, s, "l2cap", &req, what);
 }
 
 static bool send_sdus(struct e2e *e, struct e2e_side *s, uint32_t cid, unsigned n)
@@ -150,7 +101,7 @@ static bool send_sdus(struct e2e *e, struct e2e_side *s, uint32_t cid, unsigned 
 		Hive__L2capRequest q = HIVE__L2CAP_REQUEST__INIT;
 		q.op_case = HIVE__L2CAP_REQUEST__OP_SEND;
 		q.send = &sd;
-		if (!l2cap_call(e, s, &q, "send"))
+		if (!e2e_l2cap_call(e, s, &q, "send"))
 			return false;
 	}
 	return true;
@@ -207,8 +158,8 @@ Test(sdp_e2e, basic_channel_and_sdp_browse_over_bredr)
 	E = e;
 	cr_assert(setup(e), "%s", e->err);
 	uint8_t p_addr[6];
-	cr_assert(device_addr(e, &e->p, p_addr), "%s", e->err);
-	cr_assert(bredr_connect(e, p_addr), "%s", e->err);
+	cr_assert(e2e_device_addr(e, &e->p, p_addr), "%s", e->err);
+	cr_assert(e2e_bredr_connect(e, p_addr), "%s", e->err);
 	hive_on(e->p.a, HIVE__ENVELOPE__BODY_PDU, on_pdu, &pdus_p);
 	hive_on(e->c.a, HIVE__ENVELOPE__BODY_PDU, on_pdu, &pdus_c);
 
@@ -218,7 +169,7 @@ Test(sdp_e2e, basic_channel_and_sdp_browse_over_bredr)
 	Hive__L2capRequest q = HIVE__L2CAP_REQUEST__INIT;
 	q.op_case = HIVE__L2CAP_REQUEST__OP_PSM_LISTEN;
 	q.psm_listen = &pl;
-	cr_assert(l2cap_call(e, &e->p, &q, "psm listen"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->p, &q, "psm listen"), "%s", e->err);
 	Hive__L2capBredrConnect bc = HIVE__L2CAP_BREDR_CONNECT__INIT;
 	bc.handle = e->c.handle;
 	bc.psm = PSM;
@@ -226,7 +177,7 @@ Test(sdp_e2e, basic_channel_and_sdp_browse_over_bredr)
 	q.op_case = HIVE__L2CAP_REQUEST__OP_BREDR_CONNECT;
 	q.bredr_connect = &bc;
 	e->p.opened = false;
-	cr_assert(l2cap_call(e, &e->c, &q, "open PSM 0x1001"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &q, "open PSM 0x1001"), "%s", e->err);
 	cr_assert_not_null(e->result->l2cap);
 	cr_assert_eq(e->result->l2cap->connected->n_channels, 1);
 	pdus_c.cid = e->result->l2cap->connected->channels[0]->cid;
@@ -251,7 +202,7 @@ Test(sdp_e2e, basic_channel_and_sdp_browse_over_bredr)
 	q.op_case = HIVE__L2CAP_REQUEST__OP_DISCONNECT;
 	q.disconnect = &d;
 	e->p.closed = e->c.closed = false;
-	cr_assert(l2cap_call(e, &e->c, &q, "close"), "%s", e->err);
+	cr_assert(e2e_l2cap_call(e, &e->c, &q, "close"), "%s", e->err);
 	cr_assert(e2e_wait(e, &e->c.closed, E2E_DEADLINE_MS, "the central's close"), "%s", e->err);
 	cr_assert(e2e_wait(e, &e->p.closed, E2E_DEADLINE_MS, "the peripheral's close"), "%s",
 		  e->err);
