@@ -1,5 +1,5 @@
-/* hive-gatt: the gatt actor's I/O shell. The only file of the gatt actor
- * that touches ZeroMQ, timers and protobuf-c.
+/* hive-gatt: the gatt actor's I/O shell (with gatt_main_req.c, see
+ * gatt_main.h): the shell alone touches ZeroMQ, timers and protobuf-c.
  *
  *   hive-gatt [runtime options] [--set db=PATH] [--set name=NAME]
  *             [--set l2cap=NAME] [--set provider_timeout_ms=N]
