@@ -358,8 +358,14 @@ bool e2e_connect(struct e2e *e)
 
 bool e2e_disconnect(struct e2e *e)
 {
+	return e2e_disconnect_reason(e, 0);
+}
+
+bool e2e_disconnect_reason(struct e2e *e, uint32_t reason)
+{
 	Hive__Disconnect dis = HIVE__DISCONNECT__INIT;
 	dis.handle = e->c.handle;
+	dis.reason = reason;
 	Hive__Request req = HIVE__REQUEST__INIT;
 	req.op_case = HIVE__REQUEST__OP_DISCONNECT;
 	req.disconnect = &dis;

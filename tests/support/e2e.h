@@ -82,6 +82,8 @@ bool e2e_launch(struct e2e *e, struct e2e_side *s, const char *const sets[]);
 bool e2e_join(struct e2e *e, struct e2e_side *s);
 bool e2e_connect(struct e2e *e);
 bool e2e_disconnect(struct e2e *e);
+/* The same with a reason for the controller to send (0: the host's default). */
+bool e2e_disconnect_reason(struct e2e *e, uint32_t reason);
 void e2e_teardown(struct e2e *e);
 /* Starts hive-vctrl and both graphs (the peripheral with psets, the
  * central with e->csets), joins them as an app and connects; the central's

@@ -196,20 +196,6 @@ static bool link_keys(struct e2e *e, struct e2e_side *s, size_t *n, uint8_t peer
 	return true;
 }
 
-static bool disconnect(struct e2e *e)
-{
-	Hive__Disconnect dis = HIVE__DISCONNECT__INIT;
-	dis.handle = e->c.handle;
-	dis.reason = 0x13;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.op_case = HIVE__REQUEST__OP_DISCONNECT;
-	req.disconnect = &dis;
-	e->c.disconnected = e->p.disconnected = false;
-	return e2e_call(e, &e->c, "host", &req, "disconnect") &&
-	       e2e_wait(e, &e->c.disconnected, E2E_DEADLINE_MS, "the central's disconnection") &&
-	       e2e_wait(e, &e->p.disconnected, E2E_DEADLINE_MS, "the peripheral's disconnection");
-}
-
 static void fini(void)
 {
 	e2e_teardown(&e2e_state);
@@ -321,7 +307,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert_eq(seen_p.role, 0, "the peer did not become central");
 
 	/* Disconnect with a reason both sides see. */
-	cr_assert(disconnect(e), "%s", e->err);
+	cr_assert(e2e_disconnect_reason(e, 0x13), "%s", e->err);
 	cr_assert_eq(seen_p.disconnect_reason, 0x13, "the peer saw reason 0x%02x",
 		     seen_p.disconnect_reason);
 	cr_assert_eq(seen_c.disconnect_reason, 0x16, "we saw reason 0x%02x",
@@ -334,7 +320,7 @@ Test(bredr_e2e, inquiry_connect_ssp_numeric_link_key_reused)
 	cr_assert_eq(seen_p.prompts, 1, "the reconnection prompted the peripheral");
 	cr_assert_eq(seen_c.paired + seen_p.paired, 2, "the reconnection paired again");
 	cr_assert_eq(seen_c.paired_failed + seen_p.paired_failed, 0);
-	cr_assert(disconnect(e), "%s", e->err);
+	cr_assert(e2e_disconnect_reason(e, 0x13), "%s", e->err);
 
 	/* The central is not connectable (page scan only on the peer... and
 	 * off here): paging it from the peer times out. */
