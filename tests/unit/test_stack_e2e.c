@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "link_watch_util.h"
 
 #define CTL_DEADLINE_MS 30000
 
@@ -23,13 +24,6 @@ static char *dir;
 static struct hive_actor *watch_p, *watch_c;
 static int ctl_runs;
 
-struct link_watch {
-	bool subscribed;
-	bool connected;
-	bool encrypted;
-	bool disconnected;
-	uint32_t handle;
-};
 static struct link_watch lw_p, lw_c;
 
 static void fini(void)
@@ -39,57 +33,6 @@ static void fini(void)
 	th_cleanup();
 	free(dir);
 	dir = NULL;
-}
-
-static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		    void *arg)
-{
-	struct link_watch *w = arg;
-	const Hive__LinkEvent *le = env->link;
-	switch (le->kind_case) {
-	case HIVE__LINK_EVENT__KIND_CONNECTED:
-		w->connected = true;
-		w->handle = le->handle;
-		break;
-	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
-		if (le->encryption_changed->enabled && le->encryption_changed->status == 0)
-			w->encrypted = true;
-		break;
-	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
-		w->disconnected = true;
-		break;
-	default:
-		break;
-	}
-}
-
-static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		      void *arg)
-{
-	struct link_watch *w = arg;
-	if (env->result->status == 0)
-		w->subscribed = true;
-}
-
-/* A watcher registered on a graph's broker that receives every LinkEvent
- * of that graph's host. */
-static struct hive_actor *watcher(const char *run_dir, struct link_watch *w)
-{
-	struct hive_actor *a = th_actor(run_dir, "e2e-watch");
-	cr_assert_not_null(a);
-	hive_on(a, HIVE__ENVELOPE__BODY_LINK, on_link, w);
-	hive_on(a, HIVE__ENVELOPE__BODY_RESULT, on_result, w);
-	Hive__LinkSubscribe ls = HIVE__LINK_SUBSCRIBE__INIT;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.id = 1;
-	req.op_case = HIVE__REQUEST__OP_LINK_SUBSCRIBE;
-	req.link_subscribe = &ls;
-	Hive__Envelope env = HIVE__ENVELOPE__INIT;
-	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
-	env.request = &req;
-	cr_assert_eq(hive_send(a, "host", &env), 0);
-	cr_assert(th_run_until(a, &w->subscribed, TH_DEADLINE_MS), "host took no link subscription");
-	return a;
 }
 
 /* Starts hive-ctl --json -c script on a graph; out is its stdout path. */
@@ -229,8 +172,8 @@ Test(stack_e2e, peripheral_and_central_over_vctrl, .fini = fini, .timeout = 180)
 	cr_assert(th_file_contains(p_out, "ready", TH_DEADLINE_MS), "peripheral graph not ready");
 	cr_assert(th_file_contains(c_out, "ready", TH_DEADLINE_MS), "central graph not ready");
 
-	watch_p = watcher(prun, &lw_p);
-	watch_c = watcher(crun, &lw_c);
+	watch_p = link_watcher(prun, "e2e-watch", &lw_p);
+	watch_c = link_watcher(crun, "e2e-watch", &lw_c);
 
 	/* The peripheral advertises with a name; the central hears it. */
 	json_t *adv = ctl_json(prun, "advertise --name hive-heart", "advertise");

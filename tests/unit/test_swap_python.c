@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "link_watch_util.h"
 
 #define CTL_DEADLINE_MS 30000
 #define PY_SERVICE "48697665-0001-4000-8000-707974686f6e"
@@ -38,12 +39,6 @@ static struct hive_actor *watch_p, *watch_c;
 static int ctl_runs;
 static char python[1024];
 
-struct link_watch {
-	bool subscribed;
-	bool connected;
-	bool disconnected;
-	uint32_t handle;
-};
 static struct link_watch lw_p, lw_c;
 
 static void fini(void)
@@ -73,47 +68,6 @@ static bool find_python(void)
 			p++;
 	}
 	return false;
-}
-
-static void on_link(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		    void *arg)
-{
-	struct link_watch *w = arg;
-	const Hive__LinkEvent *le = env->link;
-	if (le->kind_case == HIVE__LINK_EVENT__KIND_CONNECTED) {
-		w->connected = true;
-		w->handle = le->handle;
-	} else if (le->kind_case == HIVE__LINK_EVENT__KIND_DISCONNECTED) {
-		w->disconnected = true;
-	}
-}
-
-static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
-		      void *arg)
-{
-	struct link_watch *w = arg;
-	if (env->result->status == 0)
-		w->subscribed = true;
-}
-
-/* A watcher on a graph's broker that receives every LinkEvent of its host. */
-static struct hive_actor *watcher(const char *run_dir, struct link_watch *w)
-{
-	struct hive_actor *a = th_actor(run_dir, "swap-watch");
-	cr_assert_not_null(a);
-	hive_on(a, HIVE__ENVELOPE__BODY_LINK, on_link, w);
-	hive_on(a, HIVE__ENVELOPE__BODY_RESULT, on_result, w);
-	Hive__LinkSubscribe ls = HIVE__LINK_SUBSCRIBE__INIT;
-	Hive__Request req = HIVE__REQUEST__INIT;
-	req.id = 1;
-	req.op_case = HIVE__REQUEST__OP_LINK_SUBSCRIBE;
-	req.link_subscribe = &ls;
-	Hive__Envelope env = HIVE__ENVELOPE__INIT;
-	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
-	env.request = &req;
-	cr_assert_eq(hive_send(a, "host", &env), 0);
-	cr_assert(th_run_until(a, &w->subscribed, TH_DEADLINE_MS), "host took no link subscription");
-	return a;
 }
 
 /* Runs hive-ctl --json -c script on a graph; returns the JSON object of the
@@ -325,8 +279,8 @@ Test(swap_python, python_gatt_then_stock_then_python_while_connected, .fini = fi
 
 	launch("peripheral-python", s0, prun, "peripheral");
 	launch("central", s1, crun, "central");
-	watch_p = watcher(prun, &lw_p);
-	watch_c = watcher(crun, &lw_c);
+	watch_p = link_watcher(prun, "swap-watch", &lw_p);
+	watch_c = link_watcher(crun, "swap-watch", &lw_c);
 
 	/* The graph's gatt is the Python program. */
 	struct gatt_seen py = gatt_status();
