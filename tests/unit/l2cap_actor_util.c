@@ -240,3 +240,12 @@ void lt_expect_bytes(const char *what, const uint8_t *got, size_t got_len, const
 	hexdump("received", got, got_len);
 	cr_assert_fail("%s differs", what);
 }
+
+bool lt_radio(struct lt_peer *p, const char *source, const Hive__Envelope *env)
+{
+	if (env->body_case != HIVE__ENVELOPE__BODY_L2CAP)
+		return false;
+	lt_send_frame(p->user, strcmp(p->name, "host-a") == 0 ? "l2cap-b" : "l2cap-a",
+		      (uint16_t)env->l2cap->handle, env->l2cap->data.data, env->l2cap->data.len);
+	return true;
+}

@@ -55,6 +55,10 @@ void lt_send(struct lt_peer *p, const char *dest, Hive__Envelope *env);
 void lt_send_frame(struct lt_peer *host, const char *l2cap, uint16_t handle, const uint8_t *p,
 		   size_t len);
 void lt_send_connected(struct lt_peer *host, const char *l2cap, uint16_t handle, bool central);
+/* A fake radio between two fake hosts named host-a and host-b: the hook
+ * (lt_peer.hook) of each forwards every L2capFrame it gets to the other
+ * side's l2cap (l2cap-b, l2cap-a), sent as the peer in p->user. */
+bool lt_radio(struct lt_peer *p, const char *source, const Hive__Envelope *env);
 void lt_send_disconnected(struct lt_peer *host, const char *l2cap, uint16_t handle);
 /* Sends an L2capRequest (the op set by the caller) with id. */
 void lt_request(struct lt_peer *app, const char *l2cap, uint64_t id, Hive__L2capRequest *q);

@@ -211,18 +211,6 @@ struct pair {
 	uint32_t cid_a, cid_b; /* the channel's local CID on each side */
 };
 
-/* host-a and host-b forward every frame to the other side's l2cap. */
-static bool radio(struct lt_peer *p, const char *source, const Hive__Envelope *env)
-{
-	if (env->body_case != HIVE__ENVELOPE__BODY_L2CAP)
-		return false;
-	struct lt_peer *other = p->user;
-	const char *to = strcmp(p->name, "host-a") == 0 ? "l2cap-b" : "l2cap-a";
-	lt_send_frame(other, to, (uint16_t)env->l2cap->handle, env->l2cap->data.data,
-		      env->l2cap->data.len);
-	return true;
-}
-
 static const char *const sets_a[] = { "host=host-a", "txq_max=16384", NULL };
 static const char *const sets_b[] = { "host=host-b", NULL };
 
@@ -234,9 +222,9 @@ static struct pair pair_start(void)
 		.app_a = lt_peer_new(dir, "app-a"),
 		.app_b = lt_peer_new(dir, "app-b"),
 	};
-	s.host_a->hook = radio;
+	s.host_a->hook = lt_radio;
 	s.host_a->user = s.host_b;
-	s.host_b->hook = radio;
+	s.host_b->hook = lt_radio;
 	s.host_b->user = s.host_a;
 	s.pid_a = lt_spawn_l2cap(dir, "l2cap-a", sets_a);
 	s.pid_b = lt_spawn_l2cap(dir, "l2cap-b", sets_b);

@@ -33,15 +33,6 @@ static void teardown(void)
 
 TestSuite(l2cap_bredr_actor, .init = setup, .fini = teardown, .timeout = 120);
 
-static bool radio(struct lt_peer *p, const char *source, const Hive__Envelope *env)
-{
-	if (env->body_case != HIVE__ENVELOPE__BODY_L2CAP)
-		return false;
-	lt_send_frame(p->user, strcmp(p->name, "host-a") == 0 ? "l2cap-b" : "l2cap-a",
-		      (uint16_t)env->l2cap->handle, env->l2cap->data.data, env->l2cap->data.len);
-	return true;
-}
-
 /* An ACL-U link: Connected with le = false. */
 static void bredr_up(struct lt_peer *host, const char *l2cap, bool central)
 {
@@ -68,7 +59,7 @@ static void two_stacks(struct pair *s, const char *const sets_b[])
 	s->hb = lt_peer_new(dir, "host-b");
 	s->app_a = lt_peer_new(dir, "app-a");
 	s->app_b = lt_peer_new(dir, "app-b");
-	s->ha->hook = s->hb->hook = radio;
+	s->ha->hook = s->hb->hook = lt_radio;
 	s->ha->user = s->hb;
 	s->hb->user = s->ha;
 	lt_spawn_l2cap(dir, "l2cap-a", (const char *const[]){ "host=host-a", NULL });

@@ -27,15 +27,6 @@ static void teardown(void)
 
 TestSuite(l2cap_ctl, .init = setup, .fini = teardown, .timeout = 120);
 
-static bool radio(struct lt_peer *p, const char *source, const Hive__Envelope *env)
-{
-	if (env->body_case != HIVE__ENVELOPE__BODY_L2CAP)
-		return false;
-	lt_send_frame(p->user, strcmp(p->name, "host-a") == 0 ? "l2cap-b" : "l2cap-a",
-		      (uint16_t)env->l2cap->handle, env->l2cap->data.data, env->l2cap->data.len);
-	return true;
-}
-
 static pid_t ctl(const char *script, const char *out)
 {
 	char path[600];
@@ -73,7 +64,7 @@ Test(l2cap_ctl, listen_open_send_close_and_conn_update)
 {
 	struct lt_peer *ha = lt_peer_new(dir, "host-a"), *hb = lt_peer_new(dir, "host-b");
 	struct lt_peer *app = lt_peer_new(dir, "app");
-	ha->hook = hb->hook = radio;
+	ha->hook = hb->hook = lt_radio;
 	ha->user = hb;
 	hb->user = ha;
 	lt_spawn_l2cap(dir, "l2cap-a", (const char *const[]){ "host=host-a", NULL });
