@@ -336,15 +336,23 @@ Test(host_gap, ltk_request_goes_to_smp_and_its_reply_to_the_controller)
 	r.id = 60;
 	r.op_case = HIVE__REQUEST__OP_LTK_REPLY;
 	r.ltk_reply = &lr;
+	/* smp's Results: the second reply may only go once the first is done
+	 * (the host refuses the same request twice in progress on a link). */
+	hive_on(smp, HIVE__ENVELOPE__BODY_RESULT, on_result, &smp_in);
 	send_request(&r);
 	EXPECT_CMD(0x1a, 0x20, 0x12, 0x40, 0x00, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
 		   0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf);
 	CC(0x1a, 0x20, 0x00, 0x40, 0x00);
+	cr_assert(wait_count(&smp_in.results, 1), "no Result for the LTK reply");
+	cr_assert_eq(smp_in.result[0]->status, 0);
 	/* No key: the negative reply. */
 	lr.found = false;
 	r.id = 61;
 	send_request(&r);
 	EXPECT_CMD(0x1b, 0x20, 0x02, 0x40, 0x00);
 	CC(0x1b, 0x20, 0x00, 0x40, 0x00);
+	cr_assert(wait_count(&smp_in.results, 2), "no Result for the negative reply");
 	expect_silence(SILENCE_MS);
+	for (uint64_t i = 0; i < smp_in.results && i < PKT_MAX; i++)
+		hive__result__free_unpacked(smp_in.result[i], NULL);
 }
