@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_prompt.h"
 
 #define GATT_ACTOR "gatt"
 #define GATT_TIMEOUT_MS 35000 /* the ATT transaction timeout and some */
@@ -101,6 +102,37 @@ static bool run_until(struct ctl *c, const bool *flag, const uint64_t *count, ui
 
 /* Sends a GattRequest to the gatt actor and waits for its Result (NULL on
  * timeout, reported). The caller frees it. */
+/* With --secure gatt may have smp pair: smp's prompts come to us through
+ * gatt and are answered on the terminal, the reply straight to smp. */
+static void on_smp_prompt(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			  void *arg)
+{
+	struct ctl *c = arg;
+	const Hive__SmpEvent *ev = env->smp_event;
+	static const struct ctl_prompt_answers ask_terminal = { 0 };
+	bool ok;
+	uint32_t passkey;
+	if (ev->kind_case != HIVE__SMP_EVENT__KIND_PROMPT ||
+	    !ctl_prompt_answer(c, &ask_terminal, ev->prompt, "passkey shown on the peer:", &ok,
+			       &passkey))
+		return;
+	Hive__SmpUserReply ur = HIVE__SMP_USER_REPLY__INIT;
+	Hive__SmpRequest sr = HIVE__SMP_REQUEST__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	Hive__Envelope out = HIVE__ENVELOPE__INIT;
+	ur.handle = ev->handle;
+	ur.accept = ok;
+	ur.passkey = passkey;
+	sr.op_case = HIVE__SMP_REQUEST__OP_USER_REPLY;
+	sr.user_reply = &ur;
+	req.id = c->next_request_id++;
+	req.op_case = HIVE__REQUEST__OP_SMP;
+	req.smp = &sr;
+	out.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	out.request = &req;
+	hive_send(a, "smp", &out);
+}
+
 static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 			  struct gatt_wait *w)
 {
@@ -119,9 +151,12 @@ static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 	w->result = NULL;
 	w->c = c;
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, on_result, w);
+	if (gr->secure)
+		hive_on(c->actor, HIVE__ENVELOPE__BODY_SMP_EVENT, on_smp_prompt, c);
 	int rc = hive_send(c->actor, GATT_ACTOR, &env);
 	bool got = false;
-	int timeout_ms = ctl_timeout_ms(c, GATT_TIMEOUT_MS);
+	/* A pairing first (gatt waits up to 40 s for smp), then the request. */
+	int timeout_ms = ctl_timeout_ms(c, gr->secure ? GATT_TIMEOUT_MS + 45000 : GATT_TIMEOUT_MS);
 	if (rc == 0) {
 		uint64_t deadline = hive_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 		while (!w->result && hive_now_ns() < deadline && !hive_actor_stopping(c->actor))
@@ -130,6 +165,8 @@ static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 		got = w->result != NULL;
 	}
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_RESULT, NULL, NULL);
+	if (gr->secure)
+		hive_on(c->actor, HIVE__ENVELOPE__BODY_SMP_EVENT, NULL, NULL);
 	if (rc < 0) {
 		ctl_fail(c, cmd, "cannot send to %s: %s", GATT_ACTOR, strerror(-rc));
 		return NULL;
@@ -244,7 +281,7 @@ static void uuid_str(const ProtobufCBinaryData *u, char *out, size_t cap)
 /* Common options: --conn H and the command's flags; the rest are words. */
 struct opts {
 	uint32_t conn;
-	bool no_response, indicate, long_op, signed_write;
+	bool no_response, indicate, long_op, signed_write, secure;
 	long count;
 	double timeout;
 	int nwords;
@@ -266,6 +303,8 @@ static int parse_opts(struct ctl *c, int argc, char **argv, struct opts *o)
 			o->no_response = true;
 		} else if (!strcmp(argv[i], "--signed")) {
 			o->signed_write = true;
+		} else if (!strcmp(argv[i], "--secure")) {
+			o->secure = true;
 		} else if (!strcmp(argv[i], "--indicate")) {
 			o->indicate = true;
 		} else if (!strcmp(argv[i], "--long")) {
@@ -475,7 +514,7 @@ int ctl_cmd_gatt_read(struct ctl *c, int argc, char **argv)
 	if (parse_opts(c, argc, argv, &o) < 0)
 		return -1;
 	if (o.nwords != 1)
-		return ctl_fail(c, "read", "usage: read HANDLE|UUID [--conn HANDLE]");
+		return ctl_fail(c, "read", "usage: read HANDLE|UUID [--secure] [--conn HANDLE]");
 	uint32_t handle = 0;
 	ProtobufCBinaryData uuid;
 	uint8_t buf[16];
@@ -488,6 +527,7 @@ int ctl_cmd_gatt_read(struct ctl *c, int argc, char **argv)
 	Hive__GattReadByUuid ru = HIVE__GATT_READ_BY_UUID__INIT;
 	struct gatt_wait w = { 0 };
 	gr.conn = o.conn;
+	gr.secure = o.secure; /* pair when the peer wants a secured link */
 	if (kind == 1) {
 		rd.handle = handle;
 		rd.long_read = true; /* the whole value, however long */
@@ -524,7 +564,7 @@ int ctl_cmd_gatt_write(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (o.nwords != 2)
 		return ctl_fail(c, "write", "usage: write HANDLE|UUID VALUE [--no-response] "
-					    "[--signed] [--long] [--conn HANDLE]");
+					    "[--signed] [--long] [--secure] [--conn HANDLE]");
 	uint8_t value[VALUE_MAX];
 	int n = parse_value(o.words[1], value, sizeof value);
 	if (n < 0)
@@ -545,6 +585,7 @@ int ctl_cmd_gatt_write(struct ctl *c, int argc, char **argv)
 	/* Past the default MTU a write request would not fit: go long. */
 	wr.long_write = !o.no_response && !o.signed_write && (o.long_op || n > 20);
 	gr.conn = o.conn;
+	gr.secure = o.secure; /* pair when the peer wants a secured link */
 	gr.op_case = HIVE__GATT_REQUEST__OP_WRITE;
 	gr.write = &wr;
 	Hive__Result *r = call(c, "write", &gr, &w);

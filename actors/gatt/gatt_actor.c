@@ -42,11 +42,20 @@ int gatt_actor_init(struct gatt_actor *self, const char *db_path, const char *de
 	return rc;
 }
 
-void gatt_actor_pending_release(struct gatt_pending *p)
+static void pending_drop_items(struct gatt_pending *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		free((void *)p->items[i].value);
 	free(p->items);
+	p->items = NULL;
+	p->n = p->cap = 0;
+}
+
+void gatt_actor_pending_release(struct gatt_pending *p)
+{
+	pending_drop_items(p);
+	free((void *)p->req.value);
+	free((void *)p->req.handles);
 	memset(p, 0, sizeof *p);
 }
 
@@ -212,12 +221,35 @@ int gatt_actor_notify(struct gatt_actor *self, uint16_t conn, bool all, uint16_t
 
 /* ---- client procedures for apps ----------------------------------------------------------- */
 
-static struct gatt_pending *pending_find(struct gatt_actor *self, uint64_t cookie)
+struct gatt_pending *gatt_actor_pending(struct gatt_actor *self, uint64_t cookie)
 {
 	for (int i = 0; i < GATT_ACTOR_MAX_PENDING; i++)
 		if (self->pending[i].used && self->pending[i].cookie == cookie)
 			return &self->pending[i];
 	return NULL;
+}
+
+/* Keeps a copy of the procedure for the security retry; without memory
+ * there is no retry (type NONE). */
+static void keep_req(struct gatt_pending *p, const struct gatt_client_req *req)
+{
+	p->req = *req;
+	p->req.value = NULL;
+	p->req.handles = NULL;
+	uint8_t *v = req->len ? malloc(req->len) : NULL;
+	uint16_t *h = req->n_handles ? calloc(req->n_handles, sizeof *h) : NULL;
+	if ((req->len && !v) || (req->n_handles && !h)) {
+		free(v);
+		free(h);
+		p->req.type = GATT_PROC_NONE;
+		return;
+	}
+	if (v)
+		memcpy(v, req->value, req->len);
+	if (h)
+		memcpy(h, req->handles, req->n_handles * sizeof *h);
+	p->req.value = v;
+	p->req.handles = h;
 }
 
 int gatt_actor_client_request(struct gatt_actor *self, const char *asker, uint64_t request_id,
@@ -238,16 +270,28 @@ int gatt_actor_client_request(struct gatt_actor *self, const char *asker, uint64
 	p->cache_kind = gatt_cache_kind(req);
 	snprintf(p->asker, sizeof p->asker, "%s", asker);
 	req->id = p->cookie;
+	keep_req(p, req);
 	int rc = gatt_client_request(self->client, conn, req, now_ms, &self->cout);
 	if (rc < 0)
 		gatt_actor_pending_release(p);
 	return rc;
 }
 
+int gatt_actor_client_retry(struct gatt_actor *self, struct gatt_pending *p, uint64_t now_ms)
+{
+	if (p->req.type == GATT_PROC_NONE)
+		return -EINVAL;
+	pending_drop_items(p);
+	p->retried = true;
+	p->smp_id = 0;
+	p->req.id = p->cookie;
+	return gatt_client_request(self->client, p->conn, &p->req, now_ms, &self->cout);
+}
+
 struct gatt_pending *gatt_actor_collect(struct gatt_actor *self,
 					const struct gatt_client_event *ev)
 {
-	struct gatt_pending *p = pending_find(self, ev->id);
+	struct gatt_pending *p = gatt_actor_pending(self, ev->id);
 	if (!p)
 		return NULL;
 	if (ev->type == GATT_CEV_DONE)

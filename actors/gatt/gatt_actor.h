@@ -48,6 +48,17 @@ struct gatt_pending {
 	char asker[GATT_ACTOR_NAME_MAX + 1];
 	struct gatt_client_event *items;
 	size_t n, cap;
+	/* The security retry (gatt_secretry.h): the procedure as started
+	 * (value and handles owned; type NONE when it could not be kept),
+	 * whether the app allows pairing, smp's request while waiting for it
+	 * (0: not waiting), the first run's ATT error, and words for the
+	 * app's Result ("" none). */
+	struct gatt_client_req req;
+	bool secure, retried;
+	uint8_t sr_act;
+	uint64_t smp_id, smp_since;
+	uint8_t att_error, att_request;
+	char why[256];
 };
 
 struct gatt_actor {
@@ -114,6 +125,12 @@ int gatt_actor_client_request(struct gatt_actor *self, const char *asker, uint64
 struct gatt_pending *gatt_actor_collect(struct gatt_actor *self,
 					const struct gatt_client_event *ev);
 void gatt_actor_pending_release(struct gatt_pending *p);
+/* The pending request of a procedure id (its cookie), or NULL. */
+struct gatt_pending *gatt_actor_pending(struct gatt_actor *self, uint64_t cookie);
+/* Runs p's procedure again from the start (the security retry): what it
+ * collected is dropped, p->retried set. Returns gatt_client_request()'s
+ * result (-EINVAL when the procedure was not kept). */
+int gatt_actor_client_retry(struct gatt_actor *self, struct gatt_pending *p, uint64_t now_ms);
 
 /* ---- apps that want events ---------------------------------------------------------- */
 int gatt_actor_subscribe_events(struct gatt_actor *self, const char *name);

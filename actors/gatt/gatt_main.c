@@ -3,6 +3,7 @@
  *
  *   hive-gatt [runtime options] [--set db=PATH] [--set name=NAME]
  *             [--set l2cap=NAME] [--set provider_timeout_ms=N]
+ *             [--set security_retry=0|1|2]
  *
  * db: the attribute database as JSON (gatt_db_json.c); without it only the
  * GAP (device name NAME, default "hive") and GATT services. l2cap: the actor
@@ -15,7 +16,9 @@
  * (from apps). Out: ChannelPdu (handle, CID 4) to l2cap, Result.gatt to the
  * asker, GattEvent to the apps that sent subscribe_events. Bonds with smp
  * (gatt_smp.c): SmpEvent gatt_bond/gatt_unbond in, Request smp gatt_record,
- * sign_counters and gatt_sync out (--set smp=NAME, default "smp"). */
+ * sign_counters and gatt_sync out (--set smp=NAME, default "smp").
+ * security_retry: what a client procedure that gets an insufficient-security
+ * error does (gatt_secretry.h; 0 off, 1 default, 2 pair without a bond). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 
 #include "gatt_main.h"
 #include "gatt_provider_io.h"
+#include "gatt_secretry.h"
 
 #define ATT_CID 0x0004
 #define TICK_MS 1000
@@ -243,6 +247,8 @@ void gatt_main_flush(struct gatt_main *self)
 		if (p && gatt_cio_done(g, p, e)) {
 			gatt_actor_pending_release(p); /* the cache's own hash read */
 			self->dirty = true;
+		} else if (p && gatt_sr_on_done(self, p, e)) {
+			self->dirty = true; /* smp secures the link, or answered */
 		} else if (p) {
 			gatt_main_answer(self, p, e);
 			gatt_actor_pending_release(p);
@@ -266,6 +272,8 @@ static void on_smp_event(struct hive_actor *a, const char *source, const Hive__E
 			 void *arg)
 {
 	struct gatt_main *self = arg;
+	if (gatt_sr_on_smp_event(self, env))
+		return;
 	if (gatt_smp_on_event(&self->smp, env->smp_event))
 		self->dirty = true;
 	gatt_main_flush(self);
@@ -275,6 +283,8 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 		      void *arg)
 {
 	struct gatt_main *self = arg;
+	if (gatt_sr_on_result(self, env->result))
+		return;
 	if (!gatt_smp_on_result(&self->smp, env->result))
 		HLOG_DEBUG(a, "a Result from %s that answers nothing of ours", source);
 }
@@ -347,6 +357,7 @@ static void on_link(struct hive_actor *a, const char *source, const Hive__Envelo
 	case HIVE__LINK_EVENT__KIND_DISCONNECTED:
 		gatt_flow_conn_down(&self->flow, h, flow_done, self);
 		rc = gatt_actor_disconnected(&self->g, h);
+		gatt_sr_conn_down(self, h);
 		break;
 	case HIVE__LINK_EVENT__KIND_ENCRYPTION_CHANGED:
 		rc = gatt_actor_encryption(&self->g, h,
@@ -388,6 +399,7 @@ static void on_tick(struct hive_actor *a, void *arg)
 	struct gatt_main *self = arg;
 	gatt_actor_tick(&self->g, gatt_main_now_ms());
 	gatt_pio_tick(a, &self->g, gatt_main_now_ms());
+	gatt_sr_tick(self, gatt_main_now_ms());
 	gatt_main_flush(self);
 }
 
@@ -446,6 +458,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		self->g.providers.timeout_ms = (uint32_t)ms;
+	}
+	const char *srs = hive_config(self->a, "security_retry");
+	self->security_retry = GATT_SECRETRY_BOND;
+	if (srs) {
+		if ((srs[0] != '0' && srs[0] != '1' && srs[0] != '2') || srs[1]) {
+			HLOG_ERROR(self->a, "security_retry=%s: give 0 (off), 1 (encrypt with a bond, "
+				   "pair when the request says secure) or 2 (pair also without a "
+				   "bond)", srs);
+			gatt_actor_fini(&self->g);
+			hive_actor_destroy(&self->a);
+			free(self);
+			return 1;
+		}
+		self->security_retry = (unsigned)(srs[0] - '0');
 	}
 	size_t snap_len = 0;
 	const uint8_t *snap = hive_actor_snapshot(self->a, &snap_len);

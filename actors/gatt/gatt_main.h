@@ -10,6 +10,7 @@
 #include "gatt_actor.h"
 #include "gatt_cache_io.h"
 #include "gatt_flow.h"
+#include "gatt_secretry_io.h"
 #include "gatt_smp.h"
 #include "hive.h"
 
@@ -28,6 +29,7 @@ struct gatt_main {
 	struct gatt_smp smp; /* bonds: CCCDs and signing keys from and to smp */
 	int token;
 	struct gatt_cio_shell cio; /* how the client cache answers apps */
+	unsigned security_retry; /* --set security_retry (gatt_secretry.h) */
 	uint8_t snap[GATT_MAIN_SNAPSHOT_MAX];
 };
 

@@ -134,8 +134,8 @@ void gatt_main_answer(struct gatt_main *self, struct gatt_pending *p,
 				      HIVE__RESULT__DOMAIN__LOCAL, done->error, &gr);
 	else if (done->att_error)
 		gatt_main_send_result(self, p->asker, p->request_id, done->att_error,
-				      HIVE__RESULT__DOMAIN__ATT, att_error_name(done->att_error),
-				      &gr);
+				      HIVE__RESULT__DOMAIN__ATT,
+				      p->why[0] ? p->why : att_error_name(done->att_error), &gr);
 	else
 		gatt_main_send_result(self, p->asker, p->request_id, 0, HIVE__RESULT__DOMAIN__LOCAL,
 				      NULL, &gr);
@@ -348,6 +348,9 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		}
 		if (rc == 0)
 			rc = gatt_actor_client_request(g, source, id, conn, &q, gatt_main_now_ms());
+		struct gatt_pending *p = rc == 0 ? gatt_actor_pending(g, q.id) : NULL;
+		if (p)
+			p->secure = r->secure; /* the security retry may pair */
 		if (rc == 0) {
 			self->dirty = true; /* a successor must know of it */
 			gatt_main_flush(self); /* the answer comes when the procedure ends */

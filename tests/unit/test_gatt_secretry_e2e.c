@@ -1,0 +1,147 @@
+/* The GATT client's security retry end to end (issue 6, Client): two demo
+ * graphs on one hive-vctrl radio, the peripheral serving
+ * tests/unit/gatt_secretry_e2e.json (0x0014: readable on an encrypted link
+ * only). The central's app reads it through its gatt:
+ * - unpaired, without `secure` (setting 1): the first ATT error comes back,
+ *   with words saying how to pair; with `secure`: its gatt asks smp to pair,
+ *   reads again and answers with the value;
+ * - bonded, after reconnecting: its gatt has smp encrypt with the stored
+ *   key (no new pairing) and the read returns the value;
+ * - setting 2 pairs without `secure`; setting 0 answers the error as it came
+ *   (nothing paired). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+#include "harness.h"
+
+#define SECRET 0x0014
+#define ATT_INSUFFICIENT_AUTHENTICATION 0x05
+#define ATT_INSUFFICIENT_ENCRYPTION 0x0f
+
+static bool restored_c;
+
+static void on_gatt_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			  void *arg)
+{
+	if (env->gatt_event->kind_case == HIVE__GATT_EVENT__KIND_BOND_RESTORED)
+		restored_c = true;
+}
+
+static void fini(void)
+{
+	if (E) {
+		e2e_teardown(E);
+		free(E);
+		E = NULL;
+	}
+	th_cleanup();
+}
+
+/* Both graphs, the central's gatt with security_retry=retry (NULL: the
+ * default); the central's app answers smp's prompts and hears its gatt's
+ * events. */
+static void setup(const char *retry)
+{
+	static const char *psets[2] = { "gatt.db=tests/unit/gatt_secretry_e2e.json", NULL };
+	static const char *csets[2];
+	static char set[64];
+	snprintf(set, sizeof set, "gatt.security_retry=%s", retry ? retry : "");
+	csets[0] = retry ? set : NULL;
+	csets[1] = NULL;
+	restored_c = false;
+	E = calloc(1, sizeof *E);
+	cr_assert_not_null(E);
+	E->csets = csets;
+	cr_assert(e2e_setup(E, psets, true), "%s", E->err);
+	hive_on(E->c.a, HIVE__ENVELOPE__BODY_GATT_EVENT, on_gatt_event, NULL);
+	Hive__GattSubscribeEvents se = HIVE__GATT_SUBSCRIBE_EVENTS__INIT;
+	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	gr.op_case = HIVE__GATT_REQUEST__OP_SUBSCRIBE_EVENTS;
+	gr.subscribe_events = &se;
+	req.op_case = HIVE__REQUEST__OP_GATT;
+	req.gatt = &gr;
+	cr_assert(e2e_call(E, &E->c, "gatt", &req, "subscribe_events"), "%s", E->err);
+}
+
+/* The central's app reads SECRET: true when the read succeeded. A failed
+ * read leaves its Result in e->result. */
+static bool read_secret(struct e2e *e, bool secure)
+{
+	Hive__GattRead rd = HIVE__GATT_READ__INIT;
+	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	rd.handle = SECRET;
+	gr.op_case = HIVE__GATT_REQUEST__OP_READ;
+	gr.read = &rd;
+	gr.conn = e->c.handle;
+	gr.secure = secure;
+	req.op_case = HIVE__REQUEST__OP_GATT;
+	req.gatt = &gr;
+	return e2e_call(e, &e->c, "gatt", &req, "read");
+}
+
+static void assert_secret(struct e2e *e)
+{
+	const Hive__GattResult *g = e->result->gatt;
+	cr_assert(g && g->read, "the read's Result has no value");
+	cr_assert_eq(g->read->value.len, 6);
+	cr_assert(!memcmp(g->read->value.data, "s3cr3t", 6));
+}
+
+/* The read failed with ATT error code `att`, and nothing was paired. */
+static void assert_refused(struct e2e *e, uint32_t att, const char *words)
+{
+	cr_assert_not_null(e->result, "%s", e->err);
+	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__ATT, "%s", e->err);
+	cr_assert_eq(e->result->status, (int32_t)att, "%s", e->err);
+	if (words)
+		cr_assert(strstr(e->result->error, words), "words: %s", e->result->error);
+	cr_assert_eq(e->c.completes, 0, "nothing must have been paired");
+}
+
+Test(gatt_secretry_e2e, secure_read_pairs_then_bond_encrypts, .fini = fini, .timeout = 240)
+{
+	setup(NULL);
+	struct e2e *e = E;
+	/* Setting 1 without secure and without a bond: the app is told how. */
+	cr_assert_not(read_secret(e, false), "an unpaired read must fail");
+	assert_refused(e, ATT_INSUFFICIENT_AUTHENTICATION, "secure");
+	/* (a) With secure, gatt has smp pair, and reads again. */
+	cr_assert(read_secret(e, true), "%s", e->err);
+	assert_secret(e);
+	cr_assert_eq(e->c.completes, 1, "one pairing");
+	cr_assert(e->c.encrypted, "the central's link is not encrypted after the read");
+	/* (b) Reconnected, bonded: encrypted with the stored key, no pairing. */
+	cr_assert(e2e_disconnect(e), "%s", e->err);
+	restored_c = false;
+	cr_assert(e2e_connect(e), "%s", e->err);
+	cr_assert(e2e_wait(e, &restored_c, E2E_DEADLINE_MS, "the central's bond_restored"), "%s",
+		  e->err);
+	uint32_t bonded = e->c.bonded_encryptions;
+	cr_assert(read_secret(e, false), "%s", e->err);
+	assert_secret(e);
+	cr_assert_eq(e->c.completes, 1, "the bonded central paired again");
+	cr_assert_gt(e->c.bonded_encryptions, bonded, "not encrypted with the stored key");
+}
+
+Test(gatt_secretry_e2e, setting_2_pairs_without_secure, .fini = fini, .timeout = 240)
+{
+	setup("2");
+	struct e2e *e = E;
+	cr_assert(read_secret(e, false), "%s", e->err);
+	assert_secret(e);
+	cr_assert_eq(e->c.completes, 1, "one pairing");
+}
+
+Test(gatt_secretry_e2e, setting_0_answers_the_error, .fini = fini, .timeout = 240)
+{
+	setup("0");
+	struct e2e *e = E;
+	cr_assert_not(read_secret(e, true), "with the retry off the read must fail");
+	assert_refused(e, ATT_INSUFFICIENT_AUTHENTICATION, NULL);
+	cr_assert_str_eq(e->result->error, "insufficient_authentication");
+}
