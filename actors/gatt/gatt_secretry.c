@@ -21,10 +21,13 @@ enum gatt_secretry_act gatt_secretry_decide(unsigned setting, bool secure, uint8
 		return GATT_SR_ENCRYPT;
 	if (!secure && setting < GATT_SECRETRY_PAIR)
 		return GATT_SR_NONE;
-	/* Insufficient Authentication: on an encrypted link the key is
-	 * unauthenticated (MITM needed); on an unencrypted link without a
-	 * bond, a new key must be authenticated to be of use. */
-	if (att_error == ATT_ECODE_INSUFFICIENT_AUTHENTICATION)
+	/* Insufficient Authentication on an encrypted link: the key is not
+	 * authenticated, only a MITM-protected pairing helps. On an
+	 * unencrypted link without a bond it is also what a server answers
+	 * when it merely wants encryption and holds no key (Vol 3 Part C
+	 * 10.3.1): pair as smp's IO capabilities allow (MITM when both sides
+	 * can); should the attribute want more, the retry's error says so. */
+	if (att_error == ATT_ECODE_INSUFFICIENT_AUTHENTICATION && encrypted)
 		return GATT_SR_PAIR_MITM;
 	return GATT_SR_PAIR;
 }

@@ -32,7 +32,8 @@ bool gatt_secretry_error(uint8_t att_error);
 /* What to ask smp after att_error, for a link that is (not) encrypted and
  * whose peer smp holds (no) bond of; secure: the app's request allows
  * pairing. Encrypt when bonded and not encrypted (0x0F, 0x05); otherwise
- * pair (MITM for 0x05) when the setting or the request allows it. */
+ * pair when the setting or the request allows it, requiring MITM for 0x05
+ * on an encrypted link (an unauthenticated key is what it lacks). */
 enum gatt_secretry_act gatt_secretry_decide(unsigned setting, bool secure, uint8_t att_error,
 					    bool encrypted, bool bonded);
 

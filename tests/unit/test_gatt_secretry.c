@@ -54,7 +54,8 @@ Test(gatt_secretry, setting_1_pairs_only_when_the_request_says_secure)
 	cr_assert_eq(gatt_secretry_decide(1, false, AUTHN, false, false), GATT_SR_NONE);
 	cr_assert_eq(gatt_secretry_decide(1, false, AUTHN, true, true), GATT_SR_NONE);
 	cr_assert_eq(gatt_secretry_decide(1, true, ENC, false, false), GATT_SR_PAIR);
-	cr_assert_eq(gatt_secretry_decide(1, true, AUTHN, false, false), GATT_SR_PAIR_MITM);
+	/* No key yet: a server that only wants encryption says 0x05 too. */
+	cr_assert_eq(gatt_secretry_decide(1, true, AUTHN, false, false), GATT_SR_PAIR);
 	cr_assert_eq(gatt_secretry_decide(1, true, AUTHN, true, true), GATT_SR_PAIR_MITM,
 		     "encrypted without MITM: pair again with MITM");
 	cr_assert_eq(gatt_secretry_decide(1, true, KEYSZ, true, true), GATT_SR_PAIR);
@@ -63,7 +64,7 @@ Test(gatt_secretry, setting_1_pairs_only_when_the_request_says_secure)
 Test(gatt_secretry, setting_2_pairs_without_a_bond)
 {
 	cr_assert_eq(gatt_secretry_decide(2, false, ENC, false, false), GATT_SR_PAIR);
-	cr_assert_eq(gatt_secretry_decide(2, false, AUTHN, false, false), GATT_SR_PAIR_MITM);
+	cr_assert_eq(gatt_secretry_decide(2, false, AUTHN, false, false), GATT_SR_PAIR);
 	cr_assert_eq(gatt_secretry_decide(2, false, AUTHN, true, false), GATT_SR_PAIR_MITM);
 	cr_assert_eq(gatt_secretry_decide(2, false, KEYSZ, true, true), GATT_SR_PAIR);
 	cr_assert_eq(gatt_secretry_decide(2, false, ENC, false, true), GATT_SR_ENCRYPT,

@@ -40,16 +40,15 @@ static void fini(void)
 	th_cleanup();
 }
 
-/* Both graphs, the central's gatt with security_retry=retry (NULL: the
- * default); the central's app answers smp's prompts and hears its gatt's
- * events. */
-static void setup(const char *retry)
+/* Both graphs, the central's with cset (NULL: none, e.g. its gatt's
+ * security_retry), the peripheral's with pset; the central's app answers
+ * smp's prompts and hears its gatt's events. */
+static void setup2(const char *cset, const char *pset)
 {
-	static const char *psets[2] = { "gatt.db=tests/unit/gatt_secretry_e2e.json", NULL };
+	static const char *psets[3] = { "gatt.db=tests/unit/gatt_secretry_e2e.json", NULL, NULL };
 	static const char *csets[2];
-	static char set[64];
-	snprintf(set, sizeof set, "gatt.security_retry=%s", retry ? retry : "");
-	csets[0] = retry ? set : NULL;
+	psets[1] = pset;
+	csets[0] = cset;
 	csets[1] = NULL;
 	restored_c = false;
 	E = calloc(1, sizeof *E);
@@ -65,6 +64,14 @@ static void setup(const char *retry)
 	req.op_case = HIVE__REQUEST__OP_GATT;
 	req.gatt = &gr;
 	cr_assert(e2e_call(E, &E->c, "gatt", &req, "subscribe_events"), "%s", E->err);
+}
+
+/* The central's gatt with security_retry=retry (NULL: the default). */
+static void setup(const char *retry)
+{
+	static char set[64];
+	snprintf(set, sizeof set, "gatt.security_retry=%s", retry ? retry : "");
+	setup2(retry ? set : NULL, NULL);
 }
 
 /* The central's app reads SECRET: true when the read succeeded. A failed
@@ -144,4 +151,44 @@ Test(gatt_secretry_e2e, setting_0_answers_the_error, .fini = fini, .timeout = 24
 	cr_assert_not(read_secret(e, true), "with the retry off the read must fail");
 	assert_refused(e, ATT_INSUFFICIENT_AUTHENTICATION, NULL);
 	cr_assert_str_eq(e->result->error, "insufficient_authentication");
+}
+
+/* The peer refuses the pairing: the app gets the first error, with words. */
+Test(gatt_secretry_e2e, refused_pairing_keeps_the_error, .fini = fini, .timeout = 240)
+{
+	/* The central offers a 7-octet key, the peripheral wants 16. */
+	setup2("smp.max_key_size=7", "smp.min_key_size=16");
+	struct e2e *e = E;
+	cr_assert_not(read_secret(e, true), "the read must fail when pairing fails");
+	cr_assert_not_null(e->result, "%s", e->err);
+	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__ATT, "%s", e->err);
+	cr_assert_eq(e->result->status, ATT_INSUFFICIENT_AUTHENTICATION, "%s", e->err);
+	cr_assert(strstr(e->result->error, "pairing of the link was tried and failed"), "words: %s",
+		  e->result->error);
+}
+
+/* hive-ctl read --secure, on a central that can only do Just Works. */
+Test(gatt_secretry_e2e, ctl_read_secure_pairs, .fini = fini, .timeout = 240)
+{
+	setup2("smp.io_cap=no_input_no_output", NULL);
+	struct e2e *e = E;
+	char bin[600], out[700], err[700];
+	snprintf(out, sizeof out, "%s/ctl.out", e->dir);
+	snprintf(err, sizeof err, "%s/ctl.err", e->dir);
+	const char *argv[] = { th_bin(bin, sizeof bin, "hive-ctl"), "--run-dir", e->c.run, "--json",
+			       "-c", "read 0x0014 --secure", NULL };
+	pid_t ctl = th_spawn(argv, out, err);
+	cr_assert_gt(ctl, 0);
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (th_alive(ctl) && hive_now_ns() < deadline)
+		cr_assert(e2e_pump(e), "stopped");
+	cr_assert_not(th_alive(ctl), "hive-ctl did not finish");
+	char *text = th_slurp(out, NULL);
+	char *errs = th_slurp(err, NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "\"handle\":20,\"value\":\"733363723374\""), "%s%s", text,
+		  errs ? errs : "");
+	cr_assert_eq(e->c.completes, 1, "one pairing");
+	free(text);
+	free(errs);
 }
