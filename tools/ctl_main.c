@@ -56,7 +56,7 @@ const struct ctl_command ctl_commands[] = {
 	{ "disconnect", "disconnect [HANDLE]", "end a connection", ctl_cmd_disconnect, NULL },
 	{ "connections", "connections", "the host's connection table", ctl_cmd_connections, NULL },
 	{ "conn-update", "conn-update [HANDLE] [--interval MS] [--latency N] [--timeout MS]",
-	  "new connection parameters (central)", ctl_cmd_conn_update,
+	  "new connection parameters (a peripheral asks the central)", ctl_cmd_conn_update,
 	  "--interval --latency --timeout" },
 	{ "phy", "phy [HANDLE] [1m|2m|coded]", "ask for a PHY", ctl_cmd_phy, "1m 2m coded" },
 	{ "rssi", "rssi [HANDLE]", "the RSSI of a connection", ctl_cmd_rssi, NULL },

@@ -530,6 +530,7 @@ int main(int argc, char **argv)
 	hive_on(self->a, HIVE__ENVELOPE__BODY_HCI, on_hci, self);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_L2CAP, on_l2cap, self);
 	hive_on(self->a, HIVE__ENVELOPE__BODY_REQUEST, on_request, self);
+	hive_on(self->a, HIVE__ENVELOPE__BODY_RESULT, host_gap_on_result, self);
 
 	size_t snap_len = 0;
 	const uint8_t *snap = hive_actor_snapshot(self->a, &snap_len);

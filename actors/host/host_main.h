@@ -51,6 +51,10 @@ void host_conn_info_to_pb(Hive__ConnectionInfo *info, const struct host_conn *c,
 
 /* host_main_gap.c: serves the GAP requests; false when req is not one. */
 bool host_gap_request(struct host_actor *self, const char *source, const Hive__Request *req);
+/* l2cap's Result of a request the host made for an app (a peripheral's
+ * connection update): relayed to the app. */
+void host_gap_on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			void *arg);
 /* Sends one HOST_OUT_RESULT. */
 void host_send_gap_result(struct host_actor *self, const struct host_result *r);
 /* Loads --set config=PATH (generating and storing what is missing) and

@@ -223,6 +223,50 @@ static void remember_key_size(struct host *h, uint32_t handle, uint32_t key_size
 		c->next_key_size = key_size <= 16 ? (uint8_t)key_size : 0;
 }
 
+/* A peripheral asks the central for new parameters through l2cap
+ * (Connection Parameter Update Request); l2cap's Result, which comes when
+ * the central answered, goes to the asker (host_gap_on_result). */
+static int update_through_l2cap(struct host_actor *self, uint64_t cookie,
+				const Hive__UpdateConnection *m)
+{
+	Hive__L2capConnParamUpdate u = HIVE__L2CAP_CONN_PARAM_UPDATE__INIT;
+	u.handle = m->handle;
+	u.interval_min = m->interval_min;
+	u.interval_max = m->interval_max;
+	u.latency = m->latency;
+	u.timeout = m->supervision_timeout;
+	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
+	lr.op_case = HIVE__L2CAP_REQUEST__OP_CONN_PARAM_UPDATE;
+	lr.conn_param_update = &u;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.id = cookie;
+	req.op_case = HIVE__REQUEST__OP_L2CAP;
+	req.l2cap = &lr;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	return hive_send(self->a, "l2cap", &env);
+}
+
+void host_gap_on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+			void *arg)
+{
+	struct host_actor *self = arg;
+	const Hive__Result *r = env->result;
+	struct asker *k = strcmp(source, "l2cap") ? NULL : host_asker_find(self, r->id);
+	if (!k) {
+		HLOG_DEBUG(a, "Result %llu from %s matches no request of ours",
+			   (unsigned long long)r->id, source);
+		return;
+	}
+	host_send_result(self, k->source, k->request_id, r->status, r->domain,
+			 r->status ? (r->error && *r->error ? r->error
+				      : "the central rejected the new connection parameters")
+				   : NULL,
+			 NULL);
+	k->in_use = false;
+}
+
 static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *req,
 		 const char **why)
 {
@@ -275,6 +319,13 @@ static int serve(struct host_actor *self, uint64_t cookie, const Hive__Request *
 		struct gap_conn_update u = { u16(m->handle), u16(m->interval_min),
 					     u16(m->interval_max), u16(m->latency),
 					     u16(m->supervision_timeout) };
+		const struct host_conn *c = host_conn_find(&h->conns, u.handle);
+		if (c && c->role == 1 && !c->bredr) {
+			int rc = update_through_l2cap(self, cookie, m);
+			if (rc < 0)
+				*why = "cannot reach l2cap to ask the central";
+			return rc;
+		}
 		return host_gap_update(h, cookie, &u, why);
 	}
 	case HIVE__REQUEST__OP_SET_PHY:

@@ -106,6 +106,37 @@ Test(l2cap_e2e, conn_param_update_then_1mb_coc, .fini = fini, .timeout = 180)
 	cr_assert(e2e_disconnect(e), "%s", e->err);
 }
 
+/* The GAP request works on either side: on the peripheral the host asks the
+ * central through l2cap (Connection Parameter Update Request) and answers
+ * when the central accepted; a refusal comes back as the l2cap result. */
+Test(l2cap_e2e, peripheral_gap_update_goes_through_l2cap, .fini = fini, .timeout = 120)
+{
+	struct e2e *e = setup();
+	uint32_t want = e->c.interval == 16 ? 20 : 16;
+	Hive__UpdateConnection u = HIVE__UPDATE_CONNECTION__INIT;
+	u.handle = e->p.handle;
+	u.interval_min = u.interval_max = want;
+	u.supervision_timeout = 400;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	req.op_case = HIVE__REQUEST__OP_UPDATE_CONNECTION;
+	req.update_connection = &u;
+	e->p.params = e->c.params = false;
+	cr_assert(e2e_call(e, &e->p, "host", &req, "update (peripheral)"), "%s", e->err);
+	cr_assert_eq(e->result->status, 0);
+	cr_assert(e2e_wait(e, &e->c.params, E2E_DEADLINE_MS, "central's parameters_updated"),
+		  "%s", e->err);
+	cr_assert(e2e_wait(e, &e->p.params, E2E_DEADLINE_MS, "peripheral's parameters_updated"),
+		  "%s", e->err);
+	cr_assert_eq(e->p.interval, want, "interval %u, asked %u", e->p.interval, want);
+	/* Invalid values: refused by l2cap, the words come back. */
+	u.supervision_timeout = 10;
+	u.interval_min = u.interval_max = 48;
+	req.id = 0;
+	cr_assert_not(e2e_call(e, &e->p, "host", &req, "update (peripheral, invalid)"));
+	cr_assert_eq(e->result->status, -EINVAL, "status %d", e->result->status);
+	*e->err = 0;
+}
+
 /* A send over the peer's MTU is refused; the channel stays usable. */
 Test(l2cap_e2e, oversized_sdu_refused, .fini = fini, .timeout = 120)
 {
