@@ -48,6 +48,17 @@ static int ask_smp(struct gatt_main *self, struct gatt_pending *p, enum gatt_sec
 	return rc;
 }
 
+/* The request of conn waiting for smp already, or NULL. */
+static struct gatt_pending *securing(struct gatt_main *self, uint16_t conn)
+{
+	for (int i = 0; i < GATT_ACTOR_MAX_PENDING; i++) {
+		struct gatt_pending *p = &self->g.pending[i];
+		if (p->used && p->smp_id && p->conn == conn)
+			return p;
+	}
+	return NULL;
+}
+
 bool gatt_sr_on_done(struct gatt_main *self, struct gatt_pending *p,
 		     const struct gatt_client_event *e)
 {
@@ -62,6 +73,21 @@ bool gatt_sr_on_done(struct gatt_main *self, struct gatt_pending *p,
 			 "another IO capability)", att_error_name(p->att_error),
 			 gatt_secretry_act_name((enum gatt_secretry_act)p->sr_act));
 		fail(self, p);
+		return true;
+	}
+	/* The link is being secured for an earlier request: this one waits
+	 * for the same outcome (smp would answer a second ask -EBUSY) and
+	 * runs again after it, in the order the app asked. */
+	const struct gatt_pending *first = self->security_retry != GATT_SECRETRY_OFF &&
+						   p->req.type != GATT_PROC_NONE
+						   ? securing(self, p->conn)
+						   : NULL;
+	if (first) {
+		p->smp_id = first->smp_id;
+		p->sr_act = first->sr_act;
+		p->att_error = e->att_error;
+		p->att_request = e->att_request;
+		p->smp_since = first->smp_since;
 		return true;
 	}
 	const struct gatt_actor_conn *c = gatt_actor_conn(g, p->conn);
@@ -95,23 +121,34 @@ bool gatt_sr_on_done(struct gatt_main *self, struct gatt_pending *p,
 	return true;
 }
 
+/* The earliest request waiting for smp's answer smp_id, or NULL. */
 static struct gatt_pending *waiting(struct gatt_main *self, uint64_t smp_id)
 {
+	struct gatt_pending *best = NULL;
 	for (int i = 0; i < GATT_ACTOR_MAX_PENDING; i++) {
 		struct gatt_pending *p = &self->g.pending[i];
-		if (p->used && p->smp_id && p->smp_id == smp_id)
-			return p;
+		if (p->used && p->smp_id && p->smp_id == smp_id && (!best || p->cookie < best->cookie))
+			best = p;
 	}
-	return NULL;
+	return best;
 }
+
+static void secured(struct gatt_main *self, struct gatt_pending *p, const Hive__Result *r);
 
 bool gatt_sr_on_result(struct gatt_main *self, const Hive__Result *r)
 {
 	if ((r->id & 0xffff000000000000ull) != GATT_SR_ID_BASE)
 		return false;
-	struct gatt_pending *p = waiting(self, r->id);
-	if (!p)
-		return true; /* its request was answered already (link gone, timeout) */
+	struct gatt_pending *p;
+	while ((p = waiting(self, r->id)))
+		secured(self, p, r);
+	gatt_main_flush(self);
+	return true; /* (none: answered already, the link went or it timed out) */
+}
+
+/* smp's answer r for p: run again, or answer the first error. */
+static void secured(struct gatt_main *self, struct gatt_pending *p, const Hive__Result *r)
+{
 	const char *what = gatt_secretry_act_name((enum gatt_secretry_act)p->sr_act);
 	const Hive__SmpResult *sr = r->value_case == HIVE__RESULT__VALUE_SMP ? r->smp : NULL;
 	bool ok = r->status == 0 && sr &&
@@ -124,8 +161,7 @@ bool gatt_sr_on_result(struct gatt_main *self, const Hive__Result *r)
 		HLOG_INFO(self->a, "conn=0x%04x: %s failed, %s gets %s", p->conn, what, p->asker,
 			  att_error_name(p->att_error));
 		fail(self, p);
-		gatt_main_flush(self);
-		return true;
+		return;
 	}
 	int rc = gatt_actor_client_retry(&self->g, p, gatt_main_now_ms());
 	if (rc < 0) {
@@ -134,8 +170,6 @@ bool gatt_sr_on_result(struct gatt_main *self, const Hive__Result *r)
 		fail(self, p);
 	}
 	self->dirty = true;
-	gatt_main_flush(self);
-	return true;
 }
 
 bool gatt_sr_on_smp_event(struct gatt_main *self, const Hive__Envelope *env)

@@ -192,3 +192,36 @@ Test(gatt_secretry_e2e, ctl_read_secure_pairs, .fini = fini, .timeout = 240)
 	free(text);
 	free(errs);
 }
+
+/* Two reads in flight: the second gets the same error while the link is
+ * being paired for the first; it waits for that pairing (no second one)
+ * and both succeed. */
+Test(gatt_secretry_e2e, two_reads_share_one_pairing, .fini = fini, .timeout = 240)
+{
+	setup(NULL);
+	struct e2e *e = E;
+	Hive__GattRead rd = HIVE__GATT_READ__INIT;
+	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	rd.handle = SECRET;
+	gr.op_case = HIVE__GATT_REQUEST__OP_READ;
+	gr.read = &rd;
+	gr.conn = e->c.handle;
+	gr.secure = true;
+	req.op_case = HIVE__REQUEST__OP_GATT;
+	req.gatt = &gr;
+	/* The first read's Result is counted by the harness as a "send". */
+	cr_assert_eq(e2e_send(e, &e->c, "gatt", &req), 0);
+	e->send_base_id = req.id;
+	e->tx_total = 1;
+	e->sends_in_flight = 1;
+	cr_assert(read_secret(e, true), "%s", e->err);
+	assert_secret(e);
+	uint64_t deadline = hive_now_ns() + (uint64_t)E2E_DEADLINE_MS * 1000000ull;
+	while (e->sends_answered < 1 && hive_now_ns() < deadline)
+		cr_assert(e2e_pump(e), "stopped");
+	cr_assert_eq(e->sends_answered, 1, "the first read was not answered");
+	cr_assert_eq(e->err[0], 0, "the first read failed: %s", e->err);
+	cr_assert_eq(e->c.completes, 1, "one pairing for both reads");
+	e->send_base_id = 0;
+}
