@@ -8,7 +8,13 @@
  * - bonded, after reconnecting: its gatt has smp encrypt with the stored
  *   key (no new pairing) and the read returns the value;
  * - setting 2 pairs without `secure`; setting 0 answers the error as it came
- *   (nothing paired). */
+ *   (nothing paired);
+ * - a refused pairing, or the link lost while the pairing waits for the
+ *   user, ends the read with the first error and words saying why;
+ * - two reads in flight share one pairing (its prompt reaches the app
+ *   through gatt); hive-ctl read --secure pairs and prints the value.
+ * (The peripheral's server answers 0x05, not 0x0F, on a link without a
+ * key: Vol 3 Part C 10.3.1.) */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,10 +201,11 @@ Test(gatt_secretry_e2e, ctl_read_secure_pairs, .fini = fini, .timeout = 240)
 
 /* Two reads in flight: the second gets the same error while the link is
  * being paired for the first; it waits for that pairing (no second one)
- * and both succeed. */
+ * and both succeed. The pairing's prompt reaches the app through gatt. */
 Test(gatt_secretry_e2e, two_reads_share_one_pairing, .fini = fini, .timeout = 240)
 {
-	setup(NULL);
+	/* Numeric comparison: smp prompts gatt, gatt the app, which accepts. */
+	setup2("smp.mitm=1", NULL);
 	struct e2e *e = E;
 	Hive__GattRead rd = HIVE__GATT_READ__INIT;
 	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
@@ -224,4 +231,52 @@ Test(gatt_secretry_e2e, two_reads_share_one_pairing, .fini = fini, .timeout = 24
 	cr_assert_eq(e->err[0], 0, "the first read failed: %s", e->err);
 	cr_assert_eq(e->c.completes, 1, "one pairing for both reads");
 	e->send_base_id = 0;
+}
+
+static bool prompted;
+
+/* Records smp's prompts (passed on by gatt) without answering them. */
+static void on_prompt(struct hive_actor *a, const char *source, const Hive__Envelope *env,
+		      void *arg)
+{
+	if (env->smp_event->kind_case == HIVE__SMP_EVENT__KIND_PROMPT)
+		prompted = true;
+}
+
+/* The link goes while the pairing waits for the user: the app gets the
+ * first error, with words saying so. */
+Test(gatt_secretry_e2e, link_lost_while_pairing, .fini = fini, .timeout = 240)
+{
+	setup2("smp.mitm=1", NULL); /* numeric comparison: a prompt */
+	struct e2e *e = E;
+	prompted = false;
+	hive_on(e->c.a, HIVE__ENVELOPE__BODY_SMP_EVENT, on_prompt, NULL);
+	Hive__GattRead rd = HIVE__GATT_READ__INIT;
+	Hive__GattRequest gr = HIVE__GATT_REQUEST__INIT;
+	Hive__Request req = HIVE__REQUEST__INIT;
+	rd.handle = SECRET;
+	gr.op_case = HIVE__GATT_REQUEST__OP_READ;
+	gr.read = &rd;
+	gr.conn = e->c.handle;
+	gr.secure = true;
+	req.op_case = HIVE__REQUEST__OP_GATT;
+	req.gatt = &gr;
+	cr_assert_eq(e2e_send(e, &e->c, "gatt", &req), 0);
+	cr_assert(e2e_wait(e, &prompted, E2E_DEADLINE_MS, "smp's prompt through gatt"), "%s",
+		  e->err);
+	/* Wait for the read's Result while the host drops the link. */
+	e->call_id = req.id;
+	e->call_done = false;
+	Hive__Disconnect dis = HIVE__DISCONNECT__INIT;
+	Hive__Request dr = HIVE__REQUEST__INIT;
+	dis.handle = e->c.handle;
+	dr.op_case = HIVE__REQUEST__OP_DISCONNECT;
+	dr.disconnect = &dis;
+	cr_assert_eq(e2e_send(e, &e->c, "host", &dr), 0);
+	cr_assert(e2e_wait(e, &e->call_done, E2E_DEADLINE_MS, "the read's Result"), "%s", e->err);
+	e->call_id = 0;
+	cr_assert_eq(e->result->domain, HIVE__RESULT__DOMAIN__ATT);
+	cr_assert_eq(e->result->status, ATT_INSUFFICIENT_AUTHENTICATION);
+	cr_assert(strstr(e->result->error, "the link went while smp tried pairing"), "words: %s",
+		  e->result->error);
 }
