@@ -161,6 +161,21 @@ uint8_t on_authentication_requested(struct vctrl_radio *r, struct vctrl *c,
 	return HCI_SUCCESS;
 }
 
+/* The link a host's reply about addr is for, in *lp: HCI_SUCCESS when the
+ * authentication waits for that host (the initiator's at init_state, the
+ * responder's at resp_state), else why not. */
+static uint8_t waiting_link(struct vctrl_radio *r, struct vctrl *c, const uint8_t *addr,
+			    uint8_t init_state, uint8_t resp_state, struct vctrl_link **lp,
+			    int *side)
+{
+	struct vctrl_link *l = *lp = vctrl_bredr_link_by_addr(r, c, addr, side);
+	if (!l)
+		return HCI_UNKNOWN_CONNECTION_ID;
+	return l->auth.state == (*side == l->auth.init ? init_state : resp_state)
+		       ? HCI_SUCCESS
+		       : HCI_COMMAND_DISALLOWED;
+}
+
 uint8_t on_link_key_request_reply(struct vctrl_radio *r, struct vctrl *c,
 				  const struct vctrl_cmd *cmd, struct wr *ret)
 {
@@ -168,12 +183,11 @@ uint8_t on_link_key_request_reply(struct vctrl_radio *r, struct vctrl *c,
 	const uint8_t *key = cmd->params + 6;
 	wr_bytes(ret, addr, 6);
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, addr, AUTH_KEY_INIT, AUTH_KEY_RESP, &l, &side);
+	if (st)
+		return st;
 	bool init = side == l->auth.init;
-	if (!(l->auth.state == AUTH_KEY_INIT && init) && !(l->auth.state == AUTH_KEY_RESP && !init))
-		return HCI_COMMAND_DISALLOWED;
 	memcpy(l->key[side], key, 16);
 	l->has_key[side] = true;
 	if (init) {
@@ -194,21 +208,15 @@ uint8_t on_link_key_request_negative_reply(struct vctrl_radio *r, struct vctrl *
 	const uint8_t *addr = cmd->params;
 	wr_bytes(ret, addr, 6);
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
-	bool init = side == l->auth.init;
-	if (l->auth.state == AUTH_KEY_INIT && init) {
-		l->has_key[side] = false;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, addr, AUTH_KEY_INIT, AUTH_KEY_RESP, &l, &side);
+	if (st)
+		return st;
+	l->has_key[side] = false;
+	if (side == l->auth.init)
 		pairing_start(r, l);
-	} else if (l->auth.state == AUTH_KEY_RESP && !init) {
-		/* The responder has no key: the initiator's host learns it
-		 * must pair again. */
-		l->has_key[side] = false;
+	else /* the responder has no key: the initiator's host learns it must pair again */
 		auth_end(r, l, HCI_PIN_OR_KEY_MISSING);
-	} else {
-		return HCI_COMMAND_DISALLOWED;
-	}
 	return HCI_SUCCESS;
 }
 
@@ -224,12 +232,11 @@ uint8_t on_pin_code_request_reply(struct vctrl_radio *r, struct vctrl *c,
 	if (p.len < 1 || p.len > 16)
 		return HCI_INVALID_PARAMETERS;
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, p.addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, p.addr, AUTH_PIN_INIT, AUTH_PIN_RESP, &l, &side);
+	if (st)
+		return st;
 	bool init = side == l->auth.init;
-	if (!(l->auth.state == AUTH_PIN_INIT && init) && !(l->auth.state == AUTH_PIN_RESP && !init))
-		return HCI_COMMAND_DISALLOWED;
 	memcpy(l->auth.pin[side], p.pin, p.len);
 	l->auth.pin_len[side] = p.len;
 	if (init) {
@@ -255,12 +262,10 @@ uint8_t on_pin_code_request_negative_reply(struct vctrl_radio *r, struct vctrl *
 	const uint8_t *addr = cmd->params;
 	wr_bytes(ret, addr, 6);
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
-	bool init = side == l->auth.init;
-	if (!(l->auth.state == AUTH_PIN_INIT && init) && !(l->auth.state == AUTH_PIN_RESP && !init))
-		return HCI_COMMAND_DISALLOWED;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, addr, AUTH_PIN_INIT, AUTH_PIN_RESP, &l, &side);
+	if (st)
+		return st;
 	auth_end(r, l, HCI_PIN_OR_KEY_MISSING);
 	return HCI_SUCCESS;
 }
@@ -333,12 +338,11 @@ uint8_t on_io_capability_request_reply(struct vctrl_radio *r, struct vctrl *c,
 	if (p.io > HCI_IO_NO_INPUT_NO_OUTPUT || p.oob > 1 || p.auth_req > 0x05)
 		return HCI_INVALID_PARAMETERS;
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, p.addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, p.addr, AUTH_IO_INIT, AUTH_IO_RESP, &l, &side);
+	if (st)
+		return st;
 	bool init = side == l->auth.init;
-	if (!(l->auth.state == AUTH_IO_INIT && init) && !(l->auth.state == AUTH_IO_RESP && !init))
-		return HCI_COMMAND_DISALLOWED;
 	l->auth.io[side] = p.io;
 	l->auth.oob[side] = p.oob;
 	l->auth.auth_req[side] = p.auth_req;
@@ -367,12 +371,10 @@ uint8_t on_io_capability_request_negative_reply(struct vctrl_radio *r, struct vc
 	uint8_t reason = cmd->params[6];
 	wr_bytes(ret, addr, 6);
 	int side;
-	struct vctrl_link *l = vctrl_bredr_link_by_addr(r, c, addr, &side);
-	if (!l)
-		return HCI_UNKNOWN_CONNECTION_ID;
-	bool init = side == l->auth.init;
-	if (!(l->auth.state == AUTH_IO_INIT && init) && !(l->auth.state == AUTH_IO_RESP && !init))
-		return HCI_COMMAND_DISALLOWED;
+	struct vctrl_link *l;
+	uint8_t st = waiting_link(r, c, addr, AUTH_IO_INIT, AUTH_IO_RESP, &l, &side);
+	if (st)
+		return st;
 	auth_end(r, l, reason ? reason : HCI_PAIRING_NOT_ALLOWED);
 	return HCI_SUCCESS;
 }
