@@ -27,19 +27,6 @@ uint8_t e2e_pattern(uint64_t i)
 	return (uint8_t)(((i * 2654435761u) >> 13) ^ (i >> 9));
 }
 
-static Hive__Result *copy_result(const Hive__Result *r)
-{
-	size_t n = hive__result__get_packed_size(r);
-	uint8_t *buf = malloc(n ? n : 1);
-	Hive__Result *c = NULL;
-	if (buf) {
-		hive__result__pack(r, buf);
-		c = hive__result__unpack(NULL, n, buf);
-		free(buf);
-	}
-	return c;
-}
-
 static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
 {
@@ -62,7 +49,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	}
 	if (e->call_id && r->id == e->call_id && !e->call_done) {
 		hive__result__free_unpacked(e->result, NULL);
-		e->result = copy_result(r);
+		e->result = th_result_copy(r);
 		e->call_done = true;
 	}
 }

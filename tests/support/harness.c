@@ -321,6 +321,19 @@ const Hive__ActorStatus *th_status_find(const Hive__Status *s, const char *name)
 	return NULL;
 }
 
+Hive__Result *th_result_copy(const Hive__Result *r)
+{
+	size_t n = hive__result__get_packed_size(r);
+	uint8_t *buf = malloc(n ? n : 1);
+	Hive__Result *c = NULL;
+	if (buf) {
+		hive__result__pack(r, buf);
+		c = hive__result__unpack(NULL, n, buf);
+		free(buf);
+	}
+	return c;
+}
+
 static void rm_rf(const char *path)
 {
 	const char *argv[] = { "/bin/rm", "-rf", path, NULL };

@@ -70,6 +70,10 @@ Hive__Status *th_status(struct hive_actor *a, int timeout_ms);
 /* The entry of one actor in a Status, or NULL. */
 const Hive__ActorStatus *th_status_find(const Hive__Status *s, const char *name);
 
+/* A copy of r the caller owns (free with hive__result__free_unpacked), or
+ * NULL: a handler keeps it past the envelope, which belongs to the runtime. */
+Hive__Result *th_result_copy(const Hive__Result *r);
+
 /* Kills every process th_spawn started (SIGKILL, reaped) and removes every
  * run directory th_run_dir made. Register it as the suite's fini. */
 void th_cleanup(void);

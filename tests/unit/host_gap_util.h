@@ -103,12 +103,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 {
 	struct inbox *in = arg;
 	if (in->results < PKT_MAX) {
-		/* Keep a copy: the envelope belongs to the runtime. */
-		size_t n = hive__result__get_packed_size(env->result);
-		uint8_t *buf = malloc(n);
-		hive__result__pack(env->result, buf);
-		in->result[in->results] = hive__result__unpack(NULL, n, buf);
-		free(buf);
+		in->result[in->results] = th_result_copy(env->result);
 	}
 	in->results++;
 }

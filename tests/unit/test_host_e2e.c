@@ -43,11 +43,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 {
 	struct graph *x = arg;
 	if (x->results < MAX) {
-		size_t n = hive__result__get_packed_size(env->result);
-		uint8_t *buf = malloc(n);
-		hive__result__pack(env->result, buf);
-		x->result[x->results] = hive__result__unpack(NULL, n, buf);
-		free(buf);
+		x->result[x->results] = th_result_copy(env->result);
 	}
 	x->results++;
 }
