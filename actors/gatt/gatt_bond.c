@@ -50,15 +50,10 @@ void gatt_bond_unbind(struct gatt_bonds *b, uint16_t conn)
 
 void gatt_bond_forget(struct gatt_bonds *b, uint16_t conn)
 {
-	struct gatt_bond_link *l = gatt_bond_link(b, conn);
 	struct gatt_bond_seen *s = seen_of(b, conn);
-	struct gatt_bond_parked *p = parked_of(b, conn);
-	if (l)
-		memset(l, 0, sizeof *l);
+	gatt_bond_unbind(b, conn);
 	if (s)
 		memset(s, 0, sizeof *s);
-	if (p)
-		memset(p, 0, sizeof *p);
 }
 
 static bool same_addr(const struct gatt_bond_addr *x, const struct gatt_bond_addr *y)
