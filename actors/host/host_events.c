@@ -281,24 +281,6 @@ static int on_le_phy_update_complete(struct host *h, uint8_t code, const uint8_t
 	return 0;
 }
 
-static int on_le_extended_advertising_report(struct host *h, uint8_t code, const uint8_t *p,
-					     size_t len, uint64_t now_ms)
-{
-	return host_ext_on_adv_report(h, p, len);
-}
-
-static int on_le_scan_timeout(struct host *h, uint8_t code, const uint8_t *p, size_t len,
-			      uint64_t now_ms)
-{
-	return host_ext_on_scan_timeout(h, p, len);
-}
-
-static int on_le_advertising_set_terminated(struct host *h, uint8_t code, const uint8_t *p,
-					    size_t len, uint64_t now_ms)
-{
-	return host_ext_on_adv_set_terminated(h, p, len);
-}
-
 /* ---- tables, sorted by code -------------------------------------------------- */
 
 static const struct host_event_handler events[] = {
@@ -362,10 +344,10 @@ static const struct host_event_handler le_events[] = {
 	  on_le_connection_complete },
 	{ HCI_LE_PHY_UPDATE_COMPLETE, 5, "le_phy_update_complete", on_le_phy_update_complete },
 	{ HCI_LE_EXTENDED_ADVERTISING_REPORT, 1, "le_extended_advertising_report",
-	  on_le_extended_advertising_report },
-	{ HCI_LE_SCAN_TIMEOUT, 0, "le_scan_timeout", on_le_scan_timeout },
+	  host_ext_on_adv_report },
+	{ HCI_LE_SCAN_TIMEOUT, 0, "le_scan_timeout", host_ext_on_scan_timeout },
 	{ HCI_LE_ADVERTISING_SET_TERMINATED, 5, "le_advertising_set_terminated",
-	  on_le_advertising_set_terminated },
+	  host_ext_on_adv_set_terminated },
 	{ HCI_LE_ENHANCED_CONNECTION_COMPLETE_V2, 33, "le_enhanced_connection_complete_v2",
 	  on_le_connection_complete },
 };

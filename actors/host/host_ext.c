@@ -404,12 +404,14 @@ static void on_report(void *arg, const struct gap_ext_report *r)
 	c->in_use = false;
 }
 
-int host_ext_on_adv_report(struct host *h, const uint8_t *p, size_t len)
+int host_ext_on_adv_report(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+			   uint64_t now_ms)
 {
 	return gap_parse_ext_adv_report(p, len, on_report, h) < 0 ? -EBADMSG : 0;
 }
 
-int host_ext_on_adv_set_terminated(struct host *h, const uint8_t *p, size_t len)
+int host_ext_on_adv_set_terminated(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+				   uint64_t now_ms)
 {
 	struct hci_le_adv_set_terminated e;
 	if (hci_decode_le_adv_set_terminated(p, len, &e) < 0)
@@ -419,7 +421,8 @@ int host_ext_on_adv_set_terminated(struct host *h, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int host_ext_on_scan_timeout(struct host *h, const uint8_t *p, size_t len)
+int host_ext_on_scan_timeout(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+			     uint64_t now_ms)
 {
 	if (len != 0)
 		return -EBADMSG;

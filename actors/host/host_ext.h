@@ -90,9 +90,13 @@ void host_ext_refresh(struct host *h);
  * (LE Read PHY, or the reads of host_ext_refresh). */
 void host_ext_internal_done(struct host *h, uint16_t opcode, const struct host_cmd_done *d);
 
-/* Events (parameters after the subevent code). Return 0 or -EBADMSG. */
-int host_ext_on_adv_report(struct host *h, const uint8_t *p, size_t len);
-int host_ext_on_adv_set_terminated(struct host *h, const uint8_t *p, size_t len);
-int host_ext_on_scan_timeout(struct host *h, const uint8_t *p, size_t len);
+/* LE meta event handlers of host_events.c's table (parameters after the
+ * subevent code). Return 0 or -EBADMSG. */
+int host_ext_on_adv_report(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+			   uint64_t now_ms);
+int host_ext_on_adv_set_terminated(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+				   uint64_t now_ms);
+int host_ext_on_scan_timeout(struct host *h, uint8_t code, const uint8_t *p, size_t len,
+			     uint64_t now_ms);
 
 #endif
