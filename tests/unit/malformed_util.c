@@ -184,6 +184,26 @@ void mu_send(struct mu_peer *p, const char *dest, Hive__Envelope *env)
 	cr_assert_eq(hive_send(p->a, dest, env), 0, "%s cannot send to %s", p->name, dest);
 }
 
+uint64_t mu_request(struct mu_peer *p, const char *dest, Hive__Request *r)
+{
+	static uint64_t next_id = 1;
+	r->id = next_id++;
+	Hive__Envelope env = HIVE__ENVELOPE__INIT;
+	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
+	env.request = r;
+	mu_send(p, dest, &env);
+	return r->id;
+}
+
+const Hive__Result *mu_wait_result(struct mu_peer *p, uint64_t id, int ms)
+{
+	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
+	const Hive__Envelope *e;
+	while (!(e = mu_find_result(p, id)) && hive_now_ns() < deadline)
+		mu_pump();
+	return e ? e->result : NULL;
+}
+
 void mu_send_pdu(struct mu_peer *p, const char *dest, uint32_t handle, uint32_t cid,
 		 const uint8_t *b, size_t len)
 {

@@ -52,6 +52,10 @@ pid_t mu_spawn(const char *dir, const char *prog, const char *name, const char *
 bool mu_wait_ready(struct mu_peer *asker, const char *name, int timeout_ms);
 
 void mu_send(struct mu_peer *p, const char *dest, Hive__Envelope *env);
+/* Sends r (its id set from a counter of this process) to dest; returns the id. */
+uint64_t mu_request(struct mu_peer *p, const char *dest, Hive__Request *r);
+/* The Result of id kept by p, waiting up to ms; NULL when none came. */
+const Hive__Result *mu_wait_result(struct mu_peer *p, uint64_t id, int ms);
 void mu_send_pdu(struct mu_peer *p, const char *dest, uint32_t handle, uint32_t cid,
 		 const uint8_t *b, size_t len);
 void mu_send_frame(struct mu_peer *p, const char *dest, uint32_t handle, const uint8_t *b,

@@ -51,7 +51,6 @@
 
 static char *dir;
 static struct mu_peer *P, *C; /* "chaos" on the peripheral's and on the central's broker */
-static uint64_t next_id = 1;
 static char victim_now[32] = "none yet"; /* for the failure messages */
 
 static void fini(void)
@@ -62,30 +61,10 @@ static void fini(void)
 	dir = NULL;
 }
 
-static uint64_t request(struct mu_peer *p, const char *dest, Hive__Request *r)
-{
-	r->id = next_id++;
-	Hive__Envelope env = HIVE__ENVELOPE__INIT;
-	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
-	env.request = r;
-	mu_send(p, dest, &env);
-	return r->id;
-}
-
-/* The Result of id, waiting up to ms; NULL when none came. */
-static const Hive__Result *wait_result(struct mu_peer *p, uint64_t id, int ms)
-{
-	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
-	const Hive__Envelope *e;
-	while (!(e = mu_find_result(p, id)) && hive_now_ns() < deadline)
-		mu_pump();
-	return e ? e->result : NULL;
-}
-
 static const Hive__Result *ask(struct mu_peer *p, const char *dest, Hive__Request *r)
 {
-	uint64_t id = request(p, dest, r);
-	const Hive__Result *res = wait_result(p, id, TH_DEADLINE_MS);
+	uint64_t id = mu_request(p, dest, r);
+	const Hive__Result *res = mu_wait_result(p, id, TH_DEADLINE_MS);
 	cr_assert_not_null(res, "%s: no result of request %llu", dest, (unsigned long long)id);
 	return res;
 }
@@ -185,7 +164,7 @@ static void send_read(struct traffic *t)
 	Hive__Request r = HIVE__REQUEST__INIT;
 	r.op_case = HIVE__REQUEST__OP_GATT;
 	r.gatt = &g;
-	t->read_id = request(C, "gatt", &r);
+	t->read_id = mu_request(C, "gatt", &r);
 	t->read_sent = hive_now_ns();
 }
 
@@ -204,7 +183,7 @@ static void send_notify(struct traffic *t)
 	Hive__Request r = HIVE__REQUEST__INIT;
 	r.op_case = HIVE__REQUEST__OP_GATT;
 	r.gatt = &g;
-	t->notify_id = request(P, "gatt", &r);
+	t->notify_id = mu_request(P, "gatt", &r);
 	t->notify_sent = hive_now_ns();
 }
 
@@ -268,7 +247,7 @@ static uint64_t l2cap_request(struct mu_peer *p, Hive__L2capRequest *lr)
 	Hive__Request r = HIVE__REQUEST__INIT;
 	r.op_case = HIVE__REQUEST__OP_L2CAP;
 	r.l2cap = lr;
-	return request(p, "l2cap", &r);
+	return mu_request(p, "l2cap", &r);
 }
 
 static void coc_listen(void)
@@ -282,7 +261,7 @@ static void coc_listen(void)
 	Hive__L2capRequest lr = HIVE__L2CAP_REQUEST__INIT;
 	lr.op_case = HIVE__L2CAP_REQUEST__OP_LISTEN;
 	lr.listen = &li;
-	const Hive__Result *res = wait_result(P, l2cap_request(P, &lr), TH_DEADLINE_MS);
+	const Hive__Result *res = mu_wait_result(P, l2cap_request(P, &lr), TH_DEADLINE_MS);
 	cr_assert(res && res->status == 0, "listen: %s", res ? res->error : "no answer");
 }
 
@@ -922,14 +901,14 @@ Test(chaos, gatt_killed_during_a_read_answers_it_after_restart, .fini = fini, .t
 	Hive__Request r = HIVE__REQUEST__INIT;
 	r.op_case = HIVE__REQUEST__OP_GATT;
 	r.gatt = &g;
-	uint64_t id = request(app, "gatt", &r);
+	uint64_t id = mu_request(app, "gatt", &r);
 	const Hive__Envelope *e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request");
 	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
 			MU_BYTES(0x0a, 0x03, 0x00));
 
 	th_kill(gatt, SIGKILL);
 	gatt = mu_spawn(dir, "hive-gatt", "gatt", sets);
-	const Hive__Result *res = wait_result(app, id, TH_DEADLINE_MS);
+	const Hive__Result *res = mu_wait_result(app, id, TH_DEADLINE_MS);
 	cr_assert_not_null(res, "the read was never answered (log %s/gatt.log)", dir);
 	cr_assert_eq(res->status, -EIO, "status %d: %s", res->status, res->error);
 	cr_assert(mu_wait_ready(app, "gatt", TH_DEADLINE_MS));
@@ -938,12 +917,12 @@ Test(chaos, gatt_killed_during_a_read_answers_it_after_restart, .fini = fini, .t
 	 * to the old read came (and was dropped: see test_gatt_stale.c), a
 	 * new read goes out and its response is the read's value. */
 	mu_send_pdu(l2cap, "gatt", 0x40, 4, MU_BYTES(0x0b, 'o', 'l', 'd'));
-	uint64_t id2 = request(app, "gatt", &r);
+	uint64_t id2 = mu_request(app, "gatt", &r);
 	e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request");
 	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
 			MU_BYTES(0x0a, 0x03, 0x00));
 	mu_send_pdu(l2cap, "gatt", 0x40, 4, MU_BYTES(0x0b, 'o', 'k'));
-	res = wait_result(app, id2, TH_DEADLINE_MS);
+	res = mu_wait_result(app, id2, TH_DEADLINE_MS);
 	cr_assert_not_null(res);
 	cr_assert_eq(res->status, 0, "status %d: %s", res->status, res->error);
 	mu_expect_bytes("value", res->gatt->read->value.data, res->gatt->read->value.len,

@@ -90,7 +90,6 @@ Test(gatt_stale, an_old_response_that_never_comes_times_the_bearer_out)
 /* ---- hive-gatt killed between a request and its response ----------------------- */
 
 static char *dir;
-static uint64_t next_id = 1;
 
 static void fini(void)
 {
@@ -98,25 +97,6 @@ static void fini(void)
 	th_cleanup();
 	free(dir);
 	dir = NULL;
-}
-
-static uint64_t request(struct mu_peer *p, const char *dest, Hive__Request *r)
-{
-	r->id = next_id++;
-	Hive__Envelope env = HIVE__ENVELOPE__INIT;
-	env.body_case = HIVE__ENVELOPE__BODY_REQUEST;
-	env.request = r;
-	mu_send(p, dest, &env);
-	return r->id;
-}
-
-static const Hive__Result *wait_result(struct mu_peer *p, uint64_t id, int ms)
-{
-	uint64_t deadline = hive_now_ns() + (uint64_t)ms * 1000000ull;
-	const Hive__Envelope *e;
-	while (!(e = mu_find_result(p, id)) && hive_now_ns() < deadline)
-		mu_pump();
-	return e ? e->result : NULL;
 }
 
 Test(gatt_stale, sigkill_between_request_and_response_never_mixes_answers, .fini = fini,
@@ -143,14 +123,14 @@ Test(gatt_stale, sigkill_between_request_and_response_never_mixes_answers, .fini
 	Hive__Request r = HIVE__REQUEST__INIT;
 	r.op_case = HIVE__REQUEST__OP_GATT;
 	r.gatt = &g;
-	uint64_t id = request(app, "gatt", &r);
+	uint64_t id = mu_request(app, "gatt", &r);
 	const Hive__Envelope *e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request");
 	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
 			MU_BYTES(0x0a, 0x03, 0x00));
 
 	th_kill(gatt, SIGKILL);
 	gatt = mu_spawn(dir, "hive-gatt", "gatt", sets);
-	const Hive__Result *res = wait_result(app, id, TH_DEADLINE_MS);
+	const Hive__Result *res = mu_wait_result(app, id, TH_DEADLINE_MS);
 	cr_assert_not_null(res, "the read was never answered (log %s/gatt.log)", dir);
 	cr_assert_eq(res->status, -EIO, "status %d: %s", res->status, res->error);
 	cr_assert(mu_wait_ready(app, "gatt", TH_DEADLINE_MS));
@@ -158,14 +138,14 @@ Test(gatt_stale, sigkill_between_request_and_response_never_mixes_answers, .fini
 	/* A new read, then the peer's late answer to the old one, from one
 	 * sender so they arrive in this order: without the fix the new
 	 * request goes out at once and takes "old" as its answer. */
-	uint64_t id2 = request(l2cap, "gatt", &r);
+	uint64_t id2 = mu_request(l2cap, "gatt", &r);
 	mu_send_pdu(l2cap, "gatt", 0x40, 4, MU_BYTES(0x0b, 'o', 'l', 'd'));
 	e = mu_take(l2cap, HIVE__ENVELOPE__BODY_PDU, "Read Request after the old response");
 	mu_expect_bytes("Read Request", e->pdu->payload.data, e->pdu->payload.len,
 			MU_BYTES(0x0a, 0x03, 0x00));
 	mu_expect_silence(l2cap, HIVE__ENVELOPE__BODY_RESULT, MU_SILENCE_MS);
 	mu_send_pdu(l2cap, "gatt", 0x40, 4, MU_BYTES(0x0b, 'n', 'e', 'w'));
-	res = wait_result(l2cap, id2, TH_DEADLINE_MS);
+	res = mu_wait_result(l2cap, id2, TH_DEADLINE_MS);
 	cr_assert_not_null(res, "the second read was never answered (log %s/gatt.log)", dir);
 	cr_assert_eq(res->status, 0, "status %d: %s", res->status, res->error);
 	mu_expect_bytes("value", res->gatt->read->value.data, res->gatt->read->value.len,
