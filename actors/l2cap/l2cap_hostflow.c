@@ -52,6 +52,15 @@ static void list_append(struct l2cap_hframe **head, struct l2cap_hframe **tail,
 	*tail = f;
 }
 
+static struct l2cap_hframe *list_pop(struct l2cap_hframe **head, struct l2cap_hframe **tail)
+{
+	struct l2cap_hframe *f = *head;
+	*head = f->next;
+	if (!*head)
+		*tail = NULL;
+	return f;
+}
+
 static void list_free(struct l2cap_hframe **head, struct l2cap_hframe **tail)
 {
 	while (*head) {
@@ -178,20 +187,14 @@ void l2cap_on_host_credits(struct l2cap *l, uint16_t handle, unsigned frames, un
 		if (k->host_credits > window)
 			k->host_credits = window;
 		for (unsigned i = 0; i < frames && k->sent_head; i++) {
-			struct l2cap_hframe *f = k->sent_head;
-			k->sent_head = f->next;
-			if (!k->sent_head)
-				k->sent_tail = NULL;
+			struct l2cap_hframe *f = list_pop(&k->sent_head, &k->sent_tail);
 			k->sent_count--;
 			free(f->data);
 			free(f);
 		}
 	}
 	while (k->hq_head && k->host_credits) {
-		struct l2cap_hframe *f = k->hq_head;
-		k->hq_head = f->next;
-		if (!k->hq_head)
-			k->hq_tail = NULL;
+		struct l2cap_hframe *f = list_pop(&k->hq_head, &k->hq_tail);
 		k->hq_count--;
 		push_frame(l, k, handle, f->cid, f->data, f->len);
 		free(f);
