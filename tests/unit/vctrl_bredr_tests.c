@@ -89,6 +89,21 @@ static void br_connect(struct rig *g, unsigned a, unsigned b, uint16_t *ha, uint
 	rig_expect_nothing(g, b);
 }
 
+/* Two controllers, ctrl0 with Simple Pairing on (ctrl1 too when ssp1),
+ * their addresses and an ACL link from ctrl0 to ctrl1. */
+static struct rig *br_linked(bool ssp1, uint8_t a0[6], uint8_t a1[6], uint16_t *h0,
+			     uint16_t *h1)
+{
+	struct rig *g = br_rig(2, 1);
+	br_ssp(g, 0);
+	if (ssp1)
+		br_ssp(g, 1);
+	br_addr(g, 0, a0);
+	br_addr(g, 1, a1);
+	br_connect(g, 0, 1, h0, h1);
+	return g;
+}
+
 static void auth_requested(struct rig *g, unsigned i, uint16_t h)
 {
 	rig_ok(g, i, HCI_AUTHENTICATION_REQUESTED, (uint8_t[]){ (uint8_t)h, (uint8_t)(h >> 8) }, 2);
@@ -437,14 +452,9 @@ Test(vctrl_bredr, connection_accept_reject_roles_and_disconnect)
 
 Test(vctrl_bredr, ssp_numeric_comparison_same_value_key_and_encryption)
 {
-	struct rig *g = br_rig(2, 1);
-	br_ssp(g, 0);
-	br_ssp(g, 1);
 	uint8_t a0[6], a1[6];
-	br_addr(g, 0, a0);
-	br_addr(g, 1, a1);
 	uint16_t h0, h1;
-	br_connect(g, 0, 1, &h0, &h1);
+	struct rig *g = br_linked(true, a0, a1, &h0, &h1);
 	/* Encryption needs a key first. */
 	rig_cmd(g, 0, HCI_SET_CONNECTION_ENCRYPTION, (uint8_t[]){ (uint8_t)h0, 0, 1 }, 3);
 	cr_assert_eq(rig_expect_cs(g, 0, HCI_SET_CONNECTION_ENCRYPTION), HCI_PIN_OR_KEY_MISSING);
@@ -483,14 +493,9 @@ Test(vctrl_bredr, ssp_numeric_comparison_same_value_key_and_encryption)
 
 Test(vctrl_bredr, ssp_just_works_and_io_capability_refused)
 {
-	struct rig *g = br_rig(2, 1);
-	br_ssp(g, 0);
-	br_ssp(g, 1);
 	uint8_t a0[6], a1[6];
-	br_addr(g, 0, a0);
-	br_addr(g, 1, a1);
 	uint16_t h0, h1;
-	br_connect(g, 0, 1, &h0, &h1);
+	struct rig *g = br_linked(true, a0, a1, &h0, &h1);
 	/* NoInputNoOutput: just works, confirmed by both hosts unasked, an
 	 * unauthenticated key. */
 	io_exchange(g, 0, 1, h0, HCI_IO_DISPLAY_YES_NO, HCI_IO_NO_INPUT_NO_OUTPUT, 0x05);
@@ -525,14 +530,9 @@ Test(vctrl_bredr, ssp_just_works_and_io_capability_refused)
 
 Test(vctrl_bredr, ssp_passkey_entry_match_and_mismatch)
 {
-	struct rig *g = br_rig(2, 1);
-	br_ssp(g, 0);
-	br_ssp(g, 1);
 	uint8_t a0[6], a1[6];
-	br_addr(g, 0, a0);
-	br_addr(g, 1, a1);
 	uint16_t h0, h1;
-	br_connect(g, 0, 1, &h0, &h1);
+	struct rig *g = br_linked(true, a0, a1, &h0, &h1);
 	for (int round = 0; round < 2; round++) {
 		/* ctrl0 has a keyboard, ctrl1 a display. */
 		io_exchange(g, 0, 1, h0, HCI_IO_KEYBOARD_ONLY, HCI_IO_DISPLAY_ONLY, 0x03);
@@ -586,14 +586,9 @@ static void auth_with_keys(struct rig *g, uint16_t h0, const uint8_t k0[16], con
 
 Test(vctrl_bredr, reconnect_with_stored_key_then_encrypt)
 {
-	struct rig *g = br_rig(2, 1);
-	br_ssp(g, 0);
-	br_ssp(g, 1);
 	uint8_t a0[6], a1[6];
-	br_addr(g, 0, a0);
-	br_addr(g, 1, a1);
 	uint16_t h0, h1;
-	br_connect(g, 0, 1, &h0, &h1);
+	struct rig *g = br_linked(true, a0, a1, &h0, &h1);
 	io_exchange(g, 0, 1, h0, HCI_IO_NO_INPUT_NO_OUTPUT, HCI_IO_NO_INPUT_NO_OUTPUT, 0x04);
 	struct pkt k;
 	expect_evt(g, 0, HCI_EV_USER_CONFIRMATION_REQUEST, &k);
@@ -639,13 +634,10 @@ Test(vctrl_bredr, reconnect_with_stored_key_then_encrypt)
 
 Test(vctrl_bredr, legacy_pin_pairing)
 {
-	struct rig *g = br_rig(2, 1);
-	br_ssp(g, 0); /* ctrl1 has Simple Pairing off: PIN pairing */
 	uint8_t a0[6], a1[6];
-	br_addr(g, 0, a0);
-	br_addr(g, 1, a1);
 	uint16_t h0, h1;
-	br_connect(g, 0, 1, &h0, &h1);
+	/* ctrl1 has Simple Pairing off: PIN pairing */
+	struct rig *g = br_linked(false, a0, a1, &h0, &h1);
 	for (int round = 0; round < 2; round++) {
 		struct pkt k;
 		auth_requested(g, 0, h0);
