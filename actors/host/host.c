@@ -160,6 +160,19 @@ void host_link_event(struct host *h, enum host_link_kind kind, const struct host
 	o->link.conn = *c;
 }
 
+struct host_conn *host_link_open(struct host *h, uint16_t handle, const struct host_conn *failed)
+{
+	struct host_conn *c = host_conn_add(&h->conns, handle);
+	if (c && host_acl_link_add(&h->acl, handle) == 0)
+		return c;
+	/* A handle already in use, or a full table: the controller and the
+	 * host disagree. Tell the link's users it failed. */
+	if (c)
+		host_conn_remove(&h->conns, handle);
+	host_link_event(h, HOST_LINK_CONNECTION_FAILED, failed, HCI_ERR_HARDWARE_FAILURE);
+	return NULL;
+}
+
 void host_command_done(struct host *h, const struct host_cmd_done *d)
 {
 	if (d->cookie == HOST_COOKIE_SETUP) {

@@ -139,6 +139,10 @@ int host_next_hci(struct host *h, uint64_t now_ms, uint8_t *out, size_t cap, int
 struct host_out *host_out_push(struct host *h, enum host_out_kind kind);
 void host_link_event(struct host *h, enum host_link_kind kind, const struct host_conn *c,
 		     uint8_t status);
+/* A new link's entries in the connection and ACL tables; NULL (after a
+ * CONNECTION_FAILED event about failed) when the handle is in use or a table
+ * is full. */
+struct host_conn *host_link_open(struct host *h, uint16_t handle, const struct host_conn *failed);
 
 /* ---- internal between host.c, host_events.c and host_setup.c ---------------- */
 /* Dispatches one event packet through the tables; returns 0 or -errno

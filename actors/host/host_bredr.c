@@ -149,11 +149,8 @@ int host_bredr_on_connection_complete(struct host *h, uint8_t code, const uint8_
 	}
 	if (e.handle > HCI_HANDLE_MAX)
 		return -EBADMSG;
-	struct host_conn *c = host_conn_add(&h->conns, e.handle);
-	if (!c || host_acl_link_add(&h->acl, e.handle) < 0) {
-		if (c)
-			host_conn_remove(&h->conns, e.handle);
-		host_link_event(h, HOST_LINK_CONNECTION_FAILED, &tmp, HCI_ERR_HARDWARE_FAILURE);
+	struct host_conn *c = host_link_open(h, e.handle, &tmp);
+	if (!c) {
 		if (ours)
 			bredr_connect_end(h, HCI_ERR_HARDWARE_FAILURE, NULL);
 		return -EEXIST;

@@ -152,15 +152,9 @@ static int on_le_connection_complete(struct host *h, uint8_t code, const uint8_t
 	}
 	if (e.handle > HCI_HANDLE_MAX)
 		return -EBADMSG;
-	struct host_conn *c = host_conn_add(&h->conns, e.handle);
-	if (!c || host_acl_link_add(&h->acl, e.handle) < 0) {
-		/* A handle already in use, or a full table: the controller and
-		 * the host disagree. Tell the link's users it failed. */
-		if (c)
-			host_conn_remove(&h->conns, e.handle);
-		host_link_event(h, HOST_LINK_CONNECTION_FAILED, &tmp, HCI_ERR_HARDWARE_FAILURE);
+	struct host_conn *c = host_link_open(h, e.handle, &tmp);
+	if (!c)
 		return -EEXIST;
-	}
 	c->role = e.role;
 	c->peer = tmp.peer;
 	if (memcmp(e.local_rpa, zero, 6)) {
