@@ -41,6 +41,11 @@ int ctl_connect(struct ctl *c, int timeout_ms);
  * hive__status__free_unpacked. NULL on timeout (reported). */
 Hive__Status *ctl_status(struct ctl *c, int timeout_ms);
 
+/* A deep copy of a message the caller owns (free it with its
+ * *_free_unpacked), or NULL: a handler keeps it past the envelope, which
+ * belongs to the runtime. */
+void *ctl_copy(const ProtobufCMessage *m);
+
 /* Prints a JSON value as one line on stdout and releases it. */
 void ctl_print_json(json_t *v);
 

@@ -30,18 +30,6 @@ struct bredr_wait {
 	struct ctl_prompt_answers ans; /* --yes, --passkey */
 };
 
-static void *copy_msg(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *d)
-{
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(n ? n : 1);
-	if (!buf)
-		return NULL;
-	protobuf_c_message_pack(m, buf);
-	void *c = protobuf_c_message_unpack(d, NULL, n, buf);
-	free(buf);
-	return c;
-}
-
 static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
 {
@@ -52,13 +40,13 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	if (r->status == 0 && r->value_case == HIVE__RESULT__VALUE_BREDR &&
 	    r->bredr->kind == HIVE__BREDR_EVENT__KIND__INQUIRY_RESULT) {
 		if (w->n < BREDR_INQUIRY_MAX) {
-			Hive__BredrEvent *e = copy_msg(&r->bredr->base, &hive__bredr_event__descriptor);
+			Hive__BredrEvent *e = ctl_copy(&r->bredr->base);
 			if (e)
 				w->found[w->n++] = e;
 		}
 		return;
 	}
-	w->final = copy_msg(&r->base, &hive__result__descriptor);
+	w->final = ctl_copy(&r->base);
 	w->done = true;
 }
 

@@ -31,13 +31,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	struct gatt_wait *w = arg;
 	if (env->result->id != w->id || w->result)
 		return;
-	size_t n = hive__result__get_packed_size(env->result);
-	uint8_t *buf = malloc(n ? n : 1);
-	if (buf) {
-		hive__result__pack(env->result, buf);
-		w->result = hive__result__unpack(NULL, n, buf);
-		free(buf);
-	}
+	w->result = ctl_copy(&env->result->base);
 }
 
 static void print_hex(const uint8_t *p, size_t n)

@@ -21,14 +21,7 @@ static void on_status(struct hive_actor *a, const char *source, const Hive__Enve
 	struct reply *r = arg;
 	if (strcmp(source, "broker") != 0 || r->status)
 		return;
-	/* The envelope belongs to the runtime: keep a copy through pack/unpack. */
-	size_t len = hive__status__get_packed_size(env->status);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (buf) {
-		hive__status__pack(env->status, buf);
-		r->status = hive__status__unpack(NULL, len, buf);
-		free(buf);
-	}
+	r->status = ctl_copy(&env->status->base);
 	r->done = true;
 }
 

@@ -13,27 +13,9 @@
 #include "ctl.h"
 #include "ctl_host.h"
 
-static Hive__Result *copy_result(const Hive__Result *r)
-{
-	size_t n = hive__result__get_packed_size(r);
-	uint8_t *buf = malloc(n ? n : 1);
-	if (!buf)
-		return NULL;
-	hive__result__pack(r, buf);
-	Hive__Result *c = hive__result__unpack(NULL, n, buf);
-	free(buf);
-	return c;
-}
-
 static void keep_report(struct call *k, const Hive__ScanReport *sr)
 {
-	size_t n = hive__scan_report__get_packed_size(sr);
-	uint8_t *buf = malloc(n ? n : 1);
-	if (!buf)
-		return;
-	hive__scan_report__pack(sr, buf);
-	Hive__ScanReport *c = hive__scan_report__unpack(NULL, n, buf);
-	free(buf);
+	Hive__ScanReport *c = ctl_copy(&sr->base);
 	if (!c)
 		return;
 	k->updates++;
@@ -69,7 +51,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 		keep_report(k, r->scan_report);
 		return;
 	}
-	k->final = copy_result(r);
+	k->final = ctl_copy(&r->base);
 	k->done = true;
 }
 

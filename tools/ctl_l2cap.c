@@ -121,13 +121,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	struct l2_wait *w = arg;
 	if (env->result->id != w->id || w->done)
 		return;
-	size_t len = hive__result__get_packed_size(env->result);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (buf) {
-		hive__result__pack(env->result, buf);
-		w->result = hive__result__unpack(NULL, len, buf);
-		free(buf);
-	}
+	w->result = ctl_copy(&env->result->base);
 	w->done = true;
 }
 

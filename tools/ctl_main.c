@@ -136,6 +136,18 @@ static int cmd_quit(struct ctl *c, int argc, char **argv)
 	return 1; /* handled by the loop */
 }
 
+void *ctl_copy(const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (!buf)
+		return NULL;
+	protobuf_c_message_pack(m, buf);
+	void *c = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
+	free(buf);
+	return c;
+}
+
 void ctl_print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -40,26 +40,13 @@ struct sdp_wait {
 	bool closed;
 };
 
-static Hive__Result *copy_result(const Hive__Result *r)
-{
-	size_t len = hive__result__get_packed_size(r);
-	uint8_t *buf = malloc(len ? len : 1);
-	Hive__Result *out = NULL;
-	if (buf) {
-		hive__result__pack(r, buf);
-		out = hive__result__unpack(NULL, len, buf);
-		free(buf);
-	}
-	return out;
-}
-
 static void on_result(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		      void *arg)
 {
 	struct sdp_wait *w = arg;
 	if (env->result->id != w->id || w->done)
 		return;
-	w->result = copy_result(env->result);
+	w->result = ctl_copy(&env->result->base);
 	w->done = true;
 }
 

@@ -63,13 +63,7 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	struct smp_wait *w = arg;
 	if (env->result->id != w->id || w->result)
 		return;
-	size_t n = hive__result__get_packed_size(env->result);
-	uint8_t *buf = malloc(n + 1);
-	if (!buf)
-		return;
-	hive__result__pack(env->result, buf);
-	w->result = hive__result__unpack(NULL, n, buf);
-	free(buf);
+	w->result = ctl_copy(&env->result->base);
 }
 
 static int send_smp(struct ctl *c, const char *dest, uint64_t id, Hive__SmpRequest *q)
