@@ -46,6 +46,9 @@ Hive__Status *ctl_status(struct ctl *c, int timeout_ms);
  * belongs to the runtime. */
 void *ctl_copy(const ProtobufCMessage *m);
 
+/* "AA:BB:CC:DD:EE:FF" to a BD_ADDR in LE byte order. 0 or -EINVAL. */
+int ctl_parse_addr(const char *s, uint8_t out[6]);
+
 /* Prints a JSON value as one line on stdout and releases it. */
 void ctl_print_json(json_t *v);
 

@@ -134,18 +134,6 @@ static void wait_free(struct bredr_wait *w)
 	memset(w, 0, sizeof *w);
 }
 
-static int parse_bdaddr(const char *s, uint8_t out[6])
-{
-	unsigned b[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		out[i] = (uint8_t)b[5 - i];
-	return 0;
-}
-
 static void bdaddr_text(const ProtobufCBinaryData *b, char out[18])
 {
 	if (b->len != 6) {
@@ -221,7 +209,7 @@ int ctl_cmd_bredr_connect(struct ctl *c, int argc, char **argv)
 	unsigned long secs = 10;
 	bool no_switch = false;
 	static const char usage[] = "usage: connect ADDR --bredr [--timeout S] [--no-role-switch]";
-	if (argc < 2 || parse_bdaddr(argv[1], a) < 0)
+	if (argc < 2 || ctl_parse_addr(argv[1], a) < 0)
 		return ctl_fail(c, cmd, usage);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--bredr"))
@@ -303,7 +291,7 @@ int ctl_cmd_remote_name(struct ctl *c, int argc, char **argv)
 {
 	const char *cmd = "remote-name";
 	uint8_t a[6];
-	if (argc != 2 || parse_bdaddr(argv[1], a) < 0)
+	if (argc != 2 || ctl_parse_addr(argv[1], a) < 0)
 		return ctl_fail(c, cmd, "usage: remote-name ADDR");
 	Hive__BredrRemoteName rn = HIVE__BREDR_REMOTE_NAME__INIT;
 	rn.bdaddr.data = a;

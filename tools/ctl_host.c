@@ -202,18 +202,6 @@ int parse_uuid(const char *s, uint8_t out[16], size_t *len)
 	return 0;
 }
 
-static int parse_addr(const char *s, uint8_t out[6])
-{
-	unsigned b[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		out[i] = (uint8_t)b[5 - i];
-	return 0;
-}
-
 int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -498,7 +486,7 @@ int ctl_cmd_connect(struct ctl *c, int argc, char **argv)
 	static const char usage[] =
 		"usage: connect ADDR [--random] [--timeout S] [--phy 1m|2m|coded]...";
 	uint32_t phys = 0;
-	if (argc < 2 || parse_addr(argv[1], a) < 0)
+	if (argc < 2 || ctl_parse_addr(argv[1], a) < 0)
 		return ctl_fail(c, cmd, usage);
 	for (int i = 2; i < argc; i++) {
 		int phy;

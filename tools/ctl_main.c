@@ -148,6 +148,18 @@ void *ctl_copy(const ProtobufCMessage *m)
 	return c;
 }
 
+int ctl_parse_addr(const char *s, uint8_t out[6])
+{
+	unsigned b[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		out[i] = (uint8_t)b[5 - i];
+	return 0;
+}
+
 void ctl_print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -136,18 +136,6 @@ static int fail_result(struct ctl *c, const char *cmd, const char *who, Hive__Re
 
 /* ---- the link ------------------------------------------------------------------ */
 
-static int parse_addr(const char *s, uint8_t out[6])
-{
-	unsigned b[6];
-	char tail;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		out[i] = (uint8_t)b[5 - i];
-	return 0;
-}
-
 /* The host's link to addr, connected over BR/EDR when it has none.
  * Returns the handle or -1 (reported). */
 static long link_to(struct ctl *c, struct sdp_wait *w, const char *cmd, const struct sdp_opts *o,
@@ -347,7 +335,7 @@ int ctl_cmd_sdp(struct ctl *c, int argc, char **argv)
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_UNDELIVERABLE, on_undeliverable, &w);
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_PDU, on_pdu, &w);
 	hive_on(c->actor, HIVE__ENVELOPE__BODY_L2CAP_EVENT, on_event, &w);
-	if (parse_addr(o.target, addr) == 0) {
+	if (ctl_parse_addr(o.target, addr) == 0) {
 		handle = link_to(c, &w, cmd, &o, addr);
 	} else {
 		handle = strtol(o.target, &end, 0);
