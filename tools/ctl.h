@@ -49,6 +49,11 @@ void *ctl_copy(const ProtobufCMessage *m);
 /* "AA:BB:CC:DD:EE:FF" to a BD_ADDR in LE byte order. 0 or -EINVAL. */
 int ctl_parse_addr(const char *s, uint8_t out[6]);
 
+/* Bytes as lowercase hex: on stdout, or in a malloc'd string (NULL when out
+ * of memory). */
+void ctl_hex_print(const uint8_t *p, size_t n);
+char *ctl_hex_str(const uint8_t *p, size_t n);
+
 /* Prints a JSON value as one line on stdout and releases it. */
 void ctl_print_json(json_t *v);
 

@@ -34,23 +34,6 @@ static void on_result(struct hive_actor *a, const char *source, const Hive__Enve
 	w->result = ctl_copy(&env->result->base);
 }
 
-static void print_hex(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-}
-
-static char *hex_str(const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", p[i]);
-	s[2 * n] = 0;
-	return s;
-}
-
 static void on_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		     void *arg)
 {
@@ -65,14 +48,14 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 	const char *kind = e->kind_case == HIVE__GATT_EVENT__KIND_NOTIFICATION ? "notification"
 										: "indication";
 	if (w->c->json) {
-		char *h = hex_str(v->value.data, v->value.len);
+		char *h = ctl_hex_str(v->value.data, v->value.len);
 		ctl_print_json(json_pack("{s:s, s:s, s:i, s:i, s:s}", "command", "subscribe", "event",
 					 kind, "conn", (int)e->conn, "handle", (int)v->handle,
 					 "value", h ? h : ""));
 		free(h);
 	} else {
 		printf("%s conn 0x%04x handle 0x%04x: ", kind, e->conn, v->handle);
-		print_hex(v->value.data, v->value.len);
+		ctl_hex_print(v->value.data, v->value.len);
 		printf("\n");
 		fflush(stdout);
 	}
@@ -485,14 +468,14 @@ static void print_value(struct ctl *c, const char *cmd, uint32_t conn, uint32_t 
 			const uint8_t *v, size_t n)
 {
 	if (c->json) {
-		char *h = hex_str(v, n);
+		char *h = ctl_hex_str(v, n);
 		ctl_print_json(json_pack("{s:s, s:b, s:i, s:i, s:s}", "command", cmd, "ok", 1, "conn",
 					 (int)conn, "handle", (int)handle, "value", h ? h : ""));
 		free(h);
 		return;
 	}
 	printf("0x%04x: ", handle);
-	print_hex(v, n);
+	ctl_hex_print(v, n);
 	bool text = n > 0;
 	for (size_t i = 0; i < n; i++)
 		text = text && v[i] >= 0x20 && v[i] < 0x7f;
@@ -686,7 +669,7 @@ int ctl_cmd_gatt_db(struct ctl *c, int argc, char **argv)
 	for (size_t i = 0; db && i < db->n_attributes; i++) {
 		const Hive__GattAttribute *a = db->attributes[i];
 		uuid_str(&a->type, u, sizeof u);
-		char *h = hex_str(a->value.data, a->value.len);
+		char *h = ctl_hex_str(a->value.data, a->value.len);
 		if (c->json)
 			json_array_append_new(attrs, json_pack("{s:i, s:s, s:s, s:i}", "handle",
 							       (int)a->handle, "type", u, "value",
@@ -697,7 +680,7 @@ int ctl_cmd_gatt_db(struct ctl *c, int argc, char **argv)
 			       h ? h : "");
 		free(h);
 	}
-	char *hash = db ? hex_str(db->hash.data, db->hash.len) : NULL;
+	char *hash = db ? ctl_hex_str(db->hash.data, db->hash.len) : NULL;
 	if (c->json)
 		ctl_print_json(json_pack("{s:s, s:b, s:s, s:o}", "command", "gatt-db", "ok", 1,
 					 "hash", hash ? hash : "", "attributes", attrs));

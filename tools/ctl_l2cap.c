@@ -41,23 +41,6 @@ struct l2_wait {
 	struct ctl *c;
 };
 
-static void hex_print(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-}
-
-static char *hex_str(const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", p[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
 /* Printed whenever an event arrives (installed on the actor at first use). */
 static void on_event(struct hive_actor *a, const char *source, const Hive__Envelope *env,
 		     void *arg)
@@ -82,14 +65,14 @@ static void on_event(struct hive_actor *a, const char *source, const Hive__Envel
 		const Hive__L2capChannelSdu *s = ev->sdu;
 		w->sdus++;
 		if (json) {
-			char *h = hex_str(s->sdu.data, s->sdu.len);
+			char *h = ctl_hex_str(s->sdu.data, s->sdu.len);
 			ctl_print_json(json_pack("{s:s, s:i, s:i, s:i, s:s}", "event", "sdu", "handle",
 						 (int)s->handle, "cid", (int)s->cid, "len",
 						 (int)s->sdu.len, "data", h ? h : ""));
 			free(h);
 		} else {
 			printf("sdu 0x%04x:0x%04x len %zu ", s->handle, s->cid, s->sdu.len);
-			hex_print(s->sdu.data, s->sdu.len);
+			ctl_hex_print(s->sdu.data, s->sdu.len);
 			printf("\n");
 		}
 		break;

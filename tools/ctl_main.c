@@ -160,6 +160,23 @@ int ctl_parse_addr(const char *s, uint8_t out[6])
 	return 0;
 }
 
+void ctl_hex_print(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+char *ctl_hex_str(const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	s[2 * n] = '\0';
+	return s;
+}
+
 void ctl_print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
