@@ -168,17 +168,6 @@ static Hive__Result *call(struct ctl *c, const char *cmd, Hive__GattRequest *gr,
 
 /* ---- parsing ------------------------------------------------------------------------ */
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits (dashes skipped) into out, most significant first. */
 static int parse_hex(const char *s, uint8_t *out, size_t cap)
 {
@@ -187,7 +176,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap)
 	for (; *s; s++) {
 		if (*s == '-')
 			continue;
-		int v = hexval(*s);
+		int v = hive_hexval(*s);
 		if (v < 0)
 			return -1;
 		if (hi < 0) {

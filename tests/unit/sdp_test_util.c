@@ -5,16 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int nib(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hive.h"
 
 size_t sdp_hex(const char *s, uint8_t *out, size_t cap)
 {
@@ -24,7 +15,7 @@ size_t sdp_hex(const char *s, uint8_t *out, size_t cap)
 			s++;
 			continue;
 		}
-		int hi = nib(s[0]), lo = hi < 0 ? -1 : nib(s[1]);
+		int hi = hive_hexval(s[0]), lo = hi < 0 ? -1 : hive_hexval(s[1]);
 		cr_assert(hi >= 0 && lo >= 0 && n < cap, "bad hex in the test at \"%.10s\"", s);
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
