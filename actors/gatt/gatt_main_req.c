@@ -280,7 +280,7 @@ static void on_gatt_request(struct gatt_main *self, const char *source, uint64_t
 		break;
 	case HIVE__GATT_REQUEST__OP_NOTIFY:
 		rc = r->notify->all_subscribers ? 0 : gatt_actor_pick_conn(g, r->conn, &conn);
-		if (rc == 0 && gatt_flow_refuse(&self->flow, r->notify->all_subscribers ? 0xffff
+		if (rc == 0 && gatt_flow_refuse(&self->flow, r->notify->all_subscribers ? GATT_FLOW_ANY
 											: conn)) {
 			gatt_main_local_error(self, source, id, -EAGAIN,
 				"notify: the link is congested (the peer or the controller "
